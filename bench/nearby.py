@@ -1,0 +1,95 @@
+"""Benchmark: the first page of /nearby (25 km) as a query, on 50,000 campaigns and 100,000 users.
+
+Runs on the database DATABASE_URL points at (a scratch database beside it; SQLite by default).
+The measuring runs in a child process that loads what the running bot loads (the gazetteer, the
+catalogues, the dispatcher), so its peak RSS is the bot's, not the seeding's.
+Prints {"campaigns", "users", "queries", "p50_ms", "p95_ms", "rss_mb", "backend"} on its last line.
+Goals: p95 <= 10 ms on SQLite and on PostgreSQL; rss_mb <= 150.
+"""
+
+import argparse
+import json
+import random
+import resource
+import subprocess
+import sys
+import time
+
+from common import NOW, bench_url, percentile, run, seed
+
+from bot.campaigns import STATUS_FILTERS
+from bot.factory import create_dispatcher
+from bot.gazetteer import Gazetteer
+from bot.i18n import create_i18n
+from bot.settings import Settings
+from storage.db import create_engine, create_sessionmaker
+from storage.repo import campaigns
+
+
+async def measure(url: str, queries: int) -> dict[str, object]:
+    settings = Settings(database_url=url, _env_file=None)
+    gazetteer = Gazetteer.load()
+    engine = create_engine(url)
+    sessionmaker = create_sessionmaker(engine)
+    create_dispatcher(settings, sessionmaker, gazetteer, create_i18n("fr"))
+    from sqlalchemy import select
+
+    from storage.models import User
+
+    async with sessionmaker() as session:
+        users = (await session.execute(select(User.lat, User.lon).limit(20_000))).all()
+    rng = random.Random(11)
+    timings = []
+    for index in range(queries + 50):
+        lat, lon = rng.choice(users)
+        async with sessionmaker() as session:
+            started = time.perf_counter()
+            page = await campaigns.nearby(
+                session,
+                lat=lat,
+                lon=lon,
+                radius_km=25,
+                now=NOW,
+                statuses=STATUS_FILTERS["lu"],
+                offset=0,
+                limit=5,
+            )
+            elapsed = (time.perf_counter() - started) * 1000
+        if index >= 50:  # the first ones warm the caches and the connection pool
+            timings.append(elapsed)
+        assert len(page.items) <= 5
+    await engine.dispose()
+    return {
+        "queries": queries,
+        "p50_ms": round(percentile(timings, 0.50), 3),
+        "p95_ms": round(percentile(timings, 0.95), 3),
+        "rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "backend": engine.dialect.name,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--campaigns", type=int, default=50_000)
+    parser.add_argument("--users", type=int, default=100_000)
+    parser.add_argument("--queries", type=int, default=2_000)
+    parser.add_argument("--measure", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.measure:
+        print(json.dumps(run(measure(args.measure, args.queries))))
+        return
+    url = bench_url("nearby")
+    seconds = run(seed(url, args.campaigns, args.users))
+    print(f"seeded {args.campaigns} campaigns and {args.users} users in {seconds:.1f} s")
+    child = subprocess.run(
+        [sys.executable, __file__, "--measure", url, "--queries", str(args.queries)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    figures = json.loads(child.stdout.strip().splitlines()[-1])
+    print(json.dumps({"campaigns": args.campaigns, "users": args.users, **figures}))
+
+
+if __name__ == "__main__":
+    main()

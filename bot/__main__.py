@@ -1,0 +1,79 @@
+"""Command line: `python -m bot run | sandbox | import FILE | demo`."""
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from pathlib import Path
+
+from bot.i18n import create_i18n
+from bot.settings import Settings
+
+
+def cli_text(key: str, **values: object) -> str:
+    """Operator-facing text from the catalogues, in the terminal's language (fr or en)."""
+    lang = os.environ.get("LANG", "")[:2]
+    i18n = create_i18n("fr")
+    return i18n.gettext(key, locale=lang if lang in ("fr", "en") else "en").format(**values)
+
+
+async def _run(settings: Settings) -> int:
+    from bot.app import build_app, run_polling, run_webhook
+
+    app = await build_app(settings)
+    try:
+        if settings.webhook_url:
+            await run_webhook(app)
+        else:
+            await run_polling(app)
+    finally:
+        await app.close()
+    return 0
+
+
+def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
+    if not settings.bot_token:
+        print(cli_text("cli.no_token"), file=sys.stderr)
+        return 2
+    return asyncio.run(_run(settings))
+
+
+def cmd_sandbox(settings: Settings, _args: argparse.Namespace) -> int:
+    from bot.sandbox import run_sandbox
+
+    return asyncio.run(run_sandbox(settings))
+
+
+def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.importer import run_import
+
+    return asyncio.run(run_import(settings, Path(args.file), args.source, cli_text))
+
+
+def cmd_demo(settings: Settings, _args: argparse.Namespace) -> int:
+    from bot.demo import run_demo
+
+    return asyncio.run(run_demo(settings, cli_text))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="run the bot (long polling, or a webhook with WEBHOOK_URL)")
+    sub.add_parser("sandbox", help="chat with the bot in this terminal, no token needed")
+    importer = sub.add_parser("import", help="import campaigns from a CSV or JSON file")
+    importer.add_argument("file")
+    importer.add_argument("--source", help="source name (default: the file's name)")
+    sub.add_parser("demo", help="load the demo campaigns into the database")
+    args = parser.parse_args(argv)
+    settings = Settings()
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    handlers = {"run": cmd_run, "sandbox": cmd_sandbox, "import": cmd_import, "demo": cmd_demo}
+    return handlers[args.command](settings, args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,70 @@
+"""Factories: the Bot, the Dispatcher with its middlewares and routers, the command menus."""
+
+from collections.abc import Callable
+from datetime import datetime
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.fsm.storage.memory import MemoryStorage
+from aiogram.types import BotCommand, BotCommandScopeDefault
+from aiogram.utils.i18n import I18n
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.gazetteer import Gazetteer
+from bot.i18n import UserLocaleMiddleware
+from bot.middlewares import DbSessionMiddleware, UserMiddleware
+from bot.settings import LOCALES, Settings
+from handlers import common, privacy
+from handlers import settings as settings_handlers
+from handlers.resident import cards, lists, places
+from storage.models import utcnow
+
+COMMANDS = ("nearby", "search", "following", "settings", "help", "privacy", "mydata", "forget")
+
+
+def create_bot(settings: Settings, token: str | None = None) -> Bot:
+    session = None
+    if settings.telegram_api_url:
+        session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    return Bot(
+        token=token or settings.bot_token or "",
+        session=session,
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True),
+    )
+
+
+def create_dispatcher(
+    settings: Settings,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    gazetteer: Gazetteer,
+    i18n: I18n,
+    clock: Callable[[], datetime] = utcnow,
+) -> Dispatcher:
+    dp = Dispatcher(storage=MemoryStorage(), settings=settings, gazetteer=gazetteer, clock=clock)
+    dp.update.outer_middleware(DbSessionMiddleware(sessionmaker))
+    dp.update.outer_middleware(UserMiddleware(settings.default_radius_km))
+    UserLocaleMiddleware(i18n).setup(dp)
+    dp.include_routers(
+        common.create_router(),
+        privacy.create_router(),
+        settings_handlers.create_router(),
+        places.create_router(),
+        lists.create_router(),
+        cards.create_router(),
+        common.create_fallback_router(),
+    )
+    return dp
+
+
+async def set_commands(bot: Bot, i18n: I18n) -> None:
+    """Register the command menu in each language, and the default language for the rest."""
+    for code in (None, *LOCALES):
+        locale = code or i18n.default_locale
+        commands = [
+            BotCommand(command=name, description=i18n.gettext(f"command.{name}", locale=locale))
+            for name in COMMANDS
+        ]
+        await bot.set_my_commands(commands, scope=BotCommandScopeDefault(), language_code=code)

@@ -1,0 +1,159 @@
+"""A page of campaigns as a message: numbered lines, card buttons, paging and filters."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from html import escape
+
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.i18n import gettext as _
+
+from bot import formatting
+from bot.callbacks import CardView, ListFilter, ListView
+from bot.campaigns import CATEGORY_FILTERS, STATUS_FILTERS
+from bot.gazetteer import Gazetteer
+from bot.progress import locale, progress_line, time_left
+from storage.repo.campaigns import ListItem
+
+
+@dataclass(frozen=True, slots=True)
+class ListState:
+    """Where a list message stands; carried in its buttons' callback data."""
+
+    src: str
+    page: int = 0
+    cat: str = "*"
+    st: str = "lu"
+    q: str = ""
+
+    def view(self, page: int | None = None, **changes: str) -> ListView:
+        fields = {
+            "src": self.src,
+            "page": self.page if page is None else page,
+            "cat": self.cat,
+            "st": self.st,
+            "q": self.q,
+            **changes,
+        }
+        return ListView(**fields)
+
+
+def commune_name(gazetteer: Gazetteer, insee: str | None) -> str:
+    commune = gazetteer.by_insee(insee) if insee else None
+    return commune.name if commune else "—"
+
+
+def item_lines(number: int, item: ListItem, gazetteer: Gazetteer, now: datetime, tz: str) -> str:
+    place = escape(commune_name(gazetteer, item.commune_insee))
+    if item.distance_km is not None:
+        place = _("list.place_distance").format(
+            place=place, distance=formatting.distance(item.distance_km, locale())
+        )
+    return _("list.item").format(
+        number=number,
+        title=escape(item.title),
+        place=place,
+        progress=progress_line(item.raised_cents, item.goal_cents),
+        time_left=time_left(item.starts_at, item.ends_at, now, tz),
+    )
+
+
+def category_label(code: str) -> str:
+    return _("category.all") if code == "*" else _(f"category.{code}")
+
+
+def status_label(code: str) -> str:
+    return _(f"status_filter.{code}")
+
+
+def page_keyboard(
+    state: ListState, items: list[ListItem], has_next: bool, page_size: int
+) -> InlineKeyboardMarkup:
+    first = state.page * page_size + 1
+    rows: list[list[InlineKeyboardButton]] = []
+    if items:
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    text=str(first + index),
+                    callback_data=CardView(
+                        id=item.id,
+                        src=state.src,
+                        page=state.page,
+                        cat=state.cat,
+                        st=state.st,
+                        q=state.q,
+                    ).pack(),
+                )
+                for index, item in enumerate(items)
+            ]
+        )
+    paging = []
+    if state.page > 0:
+        paging.append(
+            InlineKeyboardButton(
+                text=_("list.previous"), callback_data=state.view(page=state.page - 1).pack()
+            )
+        )
+    if has_next:
+        paging.append(
+            InlineKeyboardButton(
+                text=_("list.next"), callback_data=state.view(page=state.page + 1).pack()
+            )
+        )
+    if paging:
+        rows.append(paging)
+    if state.src != "f":
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    text=_("list.filter_category").format(value=category_label(state.cat)),
+                    callback_data=ListFilter(
+                        what="c", src=state.src, cat=state.cat, st=state.st, q=state.q
+                    ).pack(),
+                ),
+                InlineKeyboardButton(
+                    text=_("list.filter_status").format(value=status_label(state.st)),
+                    callback_data=ListFilter(
+                        what="s", src=state.src, cat=state.cat, st=state.st, q=state.q
+                    ).pack(),
+                ),
+            ]
+        )
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def filter_keyboard(state: ListState, what: str) -> InlineKeyboardMarkup:
+    """The choices of one filter; picking one shows the first page again."""
+    if what == "c":
+        choices = [
+            (category_label(code), state.view(page=0, cat=code), code == state.cat)
+            for code in CATEGORY_FILTERS
+        ]
+    else:
+        choices = [
+            (status_label(code), state.view(page=0, st=code), code == state.st)
+            for code in STATUS_FILTERS
+        ]
+    buttons = [
+        InlineKeyboardButton(text=("• " if chosen else "") + label, callback_data=view.pack())
+        for label, view, chosen in choices
+    ]
+    rows = [buttons[index : index + 2] for index in range(0, len(buttons), 2)]
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def page_text(
+    header: str,
+    items: list[ListItem],
+    state: ListState,
+    page_size: int,
+    gazetteer: Gazetteer,
+    now: datetime,
+    tz: str,
+) -> str:
+    first = state.page * page_size + 1
+    lines = [header, ""]
+    lines += [
+        item_lines(first + index, item, gazetteer, now, tz) for index, item in enumerate(items)
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,93 @@
+"""/start (with deep links), /help, and what no other handler took."""
+
+from collections.abc import Callable
+from datetime import datetime
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command, CommandObject, CommandStart
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.gazetteer import Gazetteer
+from bot.settings import Settings
+from handlers.resident.cards import send_card
+from handlers.resident.places import ask_place
+from storage.models import User
+
+Clock = Callable[[], datetime]
+DEEP_LINK_PREFIX = "p_"
+
+
+def deep_link_id(args: str | None) -> int | None:
+    if not args or not args.startswith(DEEP_LINK_PREFIX):
+        return None
+    digits = args[len(DEEP_LINK_PREFIX) :]
+    return int(digits) if digits.isdigit() and len(digits) < 10 else None
+
+
+async def cmd_start(
+    message: Message,
+    command: CommandObject,
+    session: AsyncSession,
+    user: User,
+    state: FSMContext,
+    settings: Settings,
+    gazetteer: Gazetteer,
+    clock: Clock,
+    bot: Bot,
+) -> None:
+    """User sends /start [p_<id>] → bot greets, opens the linked card, asks where they live."""
+    campaign_id = deep_link_id(command.args)
+    if campaign_id is not None:
+        if user.has_location:
+            if not await send_card(
+                message, campaign_id, session, user, settings, gazetteer, clock, bot
+            ):
+                await message.answer(_("stale"))
+            return
+        await message.answer(_("start.greeting"))
+        if not await send_card(
+            message, campaign_id, session, user, settings, gazetteer, clock, bot
+        ):
+            await message.answer(_("stale"))
+        await ask_place(message, state)
+        return
+    await message.answer(_("start.greeting"))
+    await ask_place(message, state)
+
+
+async def cmd_help(message: Message) -> None:
+    """User sends /help → bot lists what it can do."""
+    await message.answer(_("help.text"))
+
+
+async def on_unknown_text(message: Message) -> None:
+    """Text no handler took → bot says what it understands."""
+    await message.answer(_("unknown.text"))
+
+
+async def on_unknown_message(message: Message) -> None:
+    """A sticker, photo or other content no handler took → bot says what it understands."""
+    await message.answer(_("unknown.text"))
+
+
+async def on_stale_callback(query: CallbackQuery) -> None:
+    """A button whose data no handler accepted (old, forged, garbage) → "no longer available"."""
+    await query.answer(_("stale"), show_alert=True)
+
+
+def create_router() -> Router:
+    router = Router(name="common")
+    router.message.register(cmd_start, CommandStart())
+    router.message.register(cmd_help, Command("help"))
+    return router
+
+
+def create_fallback_router() -> Router:
+    router = Router(name="fallback")
+    router.message.register(on_unknown_text, F.text)
+    router.message.register(on_unknown_message)
+    router.callback_query.register(on_stale_callback)
+    return router

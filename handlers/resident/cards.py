@@ -1,0 +1,113 @@
+"""A campaign's card: open it from a list or a deep link, follow or unfollow it."""
+
+from collections.abc import Callable
+from datetime import datetime
+
+from aiogram import Bot, Router
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.browse import is_valid_state, origin_of
+from bot.callbacks import CardView, FollowToggle
+from bot.cards import card_keyboard, card_text
+from bot.gazetteer import Gazetteer
+from bot.listing import ListState
+from bot.settings import Settings
+from storage.models import Campaign, User
+from storage.repo import campaigns
+
+Clock = Callable[[], datetime]
+
+
+def state_of(data: CardView | FollowToggle) -> ListState | None:
+    if not data.src:
+        return None
+    state = ListState(data.src, data.page, data.cat, data.st, data.q)
+    return state if is_valid_state(state) else None
+
+
+async def render_card(
+    session: AsyncSession,
+    campaign: Campaign,
+    user: User,
+    state: ListState | None,
+    settings: Settings,
+    gazetteer: Gazetteer,
+    now: datetime,
+    bot: Bot,
+) -> tuple[str, object]:
+    following = await campaigns.is_followed(session, user.id, campaign.id)
+    me = await bot.me()
+    text = card_text(campaign, gazetteer, now, settings.timezone, origin_of(user))
+    return text, card_keyboard(campaign, following, state, me.username or "")
+
+
+async def send_card(
+    message: Message,
+    campaign_id: int,
+    session: AsyncSession,
+    user: User,
+    settings: Settings,
+    gazetteer: Gazetteer,
+    clock: Clock,
+    bot: Bot,
+) -> bool:
+    """Send a card as a new message (deep link); False when there is no such campaign."""
+    campaign = await campaigns.get(session, campaign_id)
+    if campaign is None:
+        return False
+    text, markup = await render_card(
+        session, campaign, user, None, settings, gazetteer, clock(), bot
+    )
+    await message.answer(text, reply_markup=markup)
+    return True
+
+
+async def on_card(
+    query: CallbackQuery,
+    callback_data: CardView,
+    session: AsyncSession,
+    user: User,
+    settings: Settings,
+    gazetteer: Gazetteer,
+    clock: Clock,
+    bot: Bot,
+) -> None:
+    """Resident taps a campaign in a list → bot shows its card in place of the list."""
+    campaign = await campaigns.get(session, callback_data.id)
+    if campaign is None or not isinstance(query.message, Message):
+        await query.answer(_("stale"), show_alert=True)
+        return
+    text, markup = await render_card(
+        session, campaign, user, state_of(callback_data), settings, gazetteer, clock(), bot
+    )
+    await query.answer()
+    await query.message.edit_text(text, reply_markup=markup)
+
+
+async def on_follow(
+    query: CallbackQuery,
+    callback_data: FollowToggle,
+    session: AsyncSession,
+    user: User,
+    bot: Bot,
+) -> None:
+    """Resident taps Follow/Unfollow → bot records it and flips the button in place."""
+    campaign = await campaigns.get(session, callback_data.id)
+    if campaign is None or not isinstance(query.message, Message):
+        await query.answer(_("stale"), show_alert=True)
+        return
+    await campaigns.set_follow(session, user.id, campaign.id, callback_data.on)
+    await query.answer(_("card.followed") if callback_data.on else _("card.unfollowed"))
+    me = await bot.me()
+    markup = card_keyboard(campaign, callback_data.on, state_of(callback_data), me.username or "")
+    if query.message.reply_markup != markup:
+        await query.message.edit_reply_markup(reply_markup=markup)
+
+
+def create_router() -> Router:
+    router = Router(name="cards")
+    router.callback_query.register(on_card, CardView.filter())
+    router.callback_query.register(on_follow, FollowToggle.filter())
+    return router

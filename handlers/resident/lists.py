@@ -1,0 +1,160 @@
+"""/nearby, /search, /following and the buttons that turn and filter their pages."""
+
+from collections.abc import Callable
+from datetime import datetime
+
+from aiogram import Router
+from aiogram.filters import Command, CommandObject
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.browse import Rendered, is_valid_state, query_digest, query_words, render_list
+from bot.callbacks import ListFilter, ListView, RadiusPick
+from bot.campaigns import RADII_KM
+from bot.gazetteer import Gazetteer
+from bot.listing import ListState, filter_keyboard
+from bot.settings import Settings
+from handlers.resident.places import ask_place
+from storage.models import User
+
+Clock = Callable[[], datetime]
+
+
+async def send_list(
+    message: Message,
+    session: AsyncSession,
+    user: User,
+    state: ListState,
+    settings: Settings,
+    gazetteer: Gazetteer,
+    clock: Clock,
+) -> None:
+    rendered = await render_list(
+        session, user, state, settings=settings, gazetteer=gazetteer, now=clock()
+    )
+    if rendered is not None:
+        await message.answer(rendered.text, reply_markup=rendered.markup)
+
+
+async def edit_to(query: CallbackQuery, rendered: Rendered | None) -> None:
+    """Replace the list message with another page, or say it is gone."""
+    if rendered is None or not isinstance(query.message, Message):
+        await query.answer(_("stale"), show_alert=True)
+        return
+    await query.answer()
+    if query.message.text != rendered.text or query.message.reply_markup != rendered.markup:
+        await query.message.edit_text(rendered.text, reply_markup=rendered.markup)
+
+
+async def cmd_nearby(
+    message: Message,
+    session: AsyncSession,
+    user: User,
+    state: FSMContext,
+    settings: Settings,
+    gazetteer: Gazetteer,
+    clock: Clock,
+) -> None:
+    """Resident sends /nearby → bot lists live and upcoming campaigns around them."""
+    if not user.has_location:
+        await ask_place(message, state)
+        return
+    await send_list(message, session, user, ListState("n"), settings, gazetteer, clock)
+
+
+async def cmd_search(
+    message: Message,
+    command: CommandObject,
+    session: AsyncSession,
+    user: User,
+    settings: Settings,
+    gazetteer: Gazetteer,
+    clock: Clock,
+) -> None:
+    """Resident sends /search words → bot lists matching campaigns."""
+    text = (command.args or "").strip()
+    if not query_words(text):
+        await message.answer(_("search.usage"))
+        return
+    user.last_query = text[:100]
+    state = ListState("s", q=query_digest(user.last_query))
+    await send_list(message, session, user, state, settings, gazetteer, clock)
+
+
+async def cmd_following(
+    message: Message,
+    session: AsyncSession,
+    user: User,
+    settings: Settings,
+    gazetteer: Gazetteer,
+    clock: Clock,
+) -> None:
+    """Resident sends /following → bot lists followed campaigns, soonest deadline first."""
+    await send_list(message, session, user, ListState("f"), settings, gazetteer, clock)
+
+
+async def on_list_view(
+    query: CallbackQuery,
+    callback_data: ListView,
+    session: AsyncSession,
+    user: User,
+    settings: Settings,
+    gazetteer: Gazetteer,
+    clock: Clock,
+) -> None:
+    """Resident turns a page or picks a filter → bot edits the list in place."""
+    state = ListState(
+        callback_data.src, callback_data.page, callback_data.cat, callback_data.st, callback_data.q
+    )
+    rendered = None
+    if is_valid_state(state):
+        rendered = await render_list(
+            session, user, state, settings=settings, gazetteer=gazetteer, now=clock()
+        )
+    await edit_to(query, rendered)
+
+
+async def on_list_filter(query: CallbackQuery, callback_data: ListFilter) -> None:
+    """Resident taps a filter → bot shows its choices in place of the list's buttons."""
+    state = ListState(callback_data.src, 0, callback_data.cat, callback_data.st, callback_data.q)
+    if callback_data.what not in ("c", "s") or not is_valid_state(state):
+        await query.answer(_("stale"), show_alert=True)
+        return
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.edit_reply_markup(
+            reply_markup=filter_keyboard(state, callback_data.what)
+        )
+
+
+async def on_radius(
+    query: CallbackQuery,
+    callback_data: RadiusPick,
+    session: AsyncSession,
+    user: User,
+    settings: Settings,
+    gazetteer: Gazetteer,
+    clock: Clock,
+) -> None:
+    """Resident picks a radius → bot stores it and lists the campaigns within it."""
+    if callback_data.km not in RADII_KM or not isinstance(query.message, Message):
+        await query.answer(_("stale"), show_alert=True)
+        return
+    user.radius_km = callback_data.km
+    await query.answer(_("radius.saved").format(radius=user.radius_km))
+    await query.message.edit_text(_("radius.saved").format(radius=user.radius_km))
+    if user.has_location:
+        await send_list(query.message, session, user, ListState("n"), settings, gazetteer, clock)
+
+
+def create_router() -> Router:
+    router = Router(name="lists")
+    router.message.register(cmd_nearby, Command("nearby"))
+    router.message.register(cmd_search, Command("search"))
+    router.message.register(cmd_following, Command("following"))
+    router.callback_query.register(on_list_view, ListView.filter())
+    router.callback_query.register(on_list_filter, ListFilter.filter())
+    router.callback_query.register(on_radius, RadiusPick.filter())
+    return router

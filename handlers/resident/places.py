@@ -1,0 +1,176 @@
+"""Where the resident lives: a shared location or a commune/postcode, then a radius."""
+
+from html import escape
+
+from aiogram import Bot, F, Router
+from aiogram.filters import StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
+from aiogram.utils.i18n import gettext as _
+
+from bot.callbacks import PlacePick, RadiusPick
+from bot.campaigns import RADII_KM
+from bot.gazetteer import Commune, Gazetteer
+from bot.geo import round_location
+from storage.models import User
+
+MAX_PLACE_CHARS = 80
+
+
+class Onboarding(StatesGroup):
+    place = State()
+
+
+def place_keyboard() -> ReplyKeyboardMarkup:
+    return ReplyKeyboardMarkup(
+        keyboard=[[KeyboardButton(text=_("place.share_button"), request_location=True)]],
+        resize_keyboard=True,
+        one_time_keyboard=True,
+        input_field_placeholder=_("place.placeholder"),
+    )
+
+
+async def ask_place(message: Message, state: FSMContext) -> None:
+    await state.set_state(Onboarding.place)
+    await message.answer(_("place.ask"), reply_markup=place_keyboard())
+
+
+def radius_keyboard(current: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(
+                    text=(f"• {km} km" if km == current else f"{km} km"),
+                    callback_data=RadiusPick(km=km).pack(),
+                )
+                for km in RADII_KM
+            ]
+        ]
+    )
+
+
+def commune_label(commune: Commune, gazetteer: Gazetteer) -> str:
+    return f"{commune.name} ({commune.department})"
+
+
+def place_choices(communes: list[Commune], gazetteer: Gazetteer) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(
+                    text=commune_label(commune, gazetteer),
+                    callback_data=PlacePick(insee=commune.insee).pack(),
+                )
+            ]
+            for commune in communes
+        ]
+    )
+
+
+async def save_place(
+    message: Message,
+    user: User,
+    state: FSMContext,
+    lat: float,
+    lon: float,
+    insee: str | None,
+    place_name: str,
+) -> None:
+    user.lat, user.lon = round_location(lat, lon)
+    user.commune_insee = insee
+    await state.clear()
+    await message.answer(
+        _("place.saved").format(place=escape(place_name)), reply_markup=ReplyKeyboardRemove()
+    )
+    await message.answer(_("radius.ask"), reply_markup=radius_keyboard(user.radius_km))
+
+
+async def use_commune(message: Message, user: User, state: FSMContext, commune: Commune) -> None:
+    if commune.lat is None or commune.lon is None:
+        await state.set_state(Onboarding.place)
+        await message.answer(
+            _("place.no_point").format(place=escape(commune.name)), reply_markup=place_keyboard()
+        )
+        return
+    await save_place(message, user, state, commune.lat, commune.lon, commune.insee, commune.name)
+
+
+async def on_location(
+    message: Message, user: User, state: FSMContext, gazetteer: Gazetteer
+) -> None:
+    """Resident shares a location → bot stores it rounded and asks for a radius."""
+    assert message.location is not None
+    lat, lon = message.location.latitude, message.location.longitude
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        await message.answer(_("place.bad_location"))
+        return
+    commune = gazetteer.nearest(lat, lon)
+    name = commune.name if commune else _("place.your_location")
+    await save_place(message, user, state, lat, lon, commune.insee if commune else None, name)
+
+
+async def on_place_text(
+    message: Message, user: User, state: FSMContext, gazetteer: Gazetteer
+) -> None:
+    """Resident types a commune or postcode → bot finds it, offers choices or suggestions."""
+    text = (message.text or "").strip()
+    if not text or len(text) > MAX_PLACE_CHARS:
+        await message.answer(_("place.too_long"), reply_markup=place_keyboard())
+        return
+    result = gazetteer.search(text)
+    if len(result.matches) == 1:
+        await use_commune(message, user, state, result.matches[0])
+    elif result.matches:
+        await message.answer(
+            _("place.several").format(query=escape(text)),
+            reply_markup=place_choices(result.matches, gazetteer),
+        )
+    elif result.suggestions:
+        await message.answer(
+            _("place.suggestions").format(query=escape(text)),
+            reply_markup=place_choices(result.suggestions, gazetteer),
+        )
+    else:
+        await message.answer(_("place.unknown").format(query=escape(text)))
+
+
+async def on_place_pick(
+    query: CallbackQuery,
+    callback_data: PlacePick,
+    user: User,
+    state: FSMContext,
+    gazetteer: Gazetteer,
+    bot: Bot,
+) -> None:
+    """Resident picks one of the offered communes → bot stores it and asks for a radius."""
+    commune = gazetteer.by_insee(callback_data.insee)
+    if commune is None or not isinstance(query.message, Message):
+        await query.answer(_("stale"), show_alert=True)
+        return
+    await query.answer()
+    await query.message.edit_reply_markup(reply_markup=None)
+    await use_commune(query.message, user, state, commune)
+
+
+def needs_place(message: Message, user: User | None = None) -> bool:
+    """Plain text from a resident who has not said where they live yet is a place."""
+    text = message.text or ""
+    return user is not None and not user.has_location and not text.startswith("/")
+
+
+def create_router() -> Router:
+    router = Router(name="places")
+    router.message.register(on_location, F.location)
+    router.message.register(on_place_text, StateFilter(Onboarding.place), F.text)
+    router.message.register(on_place_text, F.text, needs_place)
+    router.callback_query.register(on_place_pick, PlacePick.filter())
+    return router
