@@ -4,7 +4,9 @@ from datetime import UTC, datetime
 from enum import StrEnum
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
+    Boolean,
     DateTime,
     Float,
     ForeignKey,
@@ -74,6 +76,18 @@ class User(Base):
     radius_km: Mapped[int] = mapped_column(Integer, default=25)
     # The last /search words, so that its pages can be turned.
     last_query: Mapped[str | None] = mapped_column(String(200))
+    # Set when Telegram says the user blocked the bot; cleared when they come back.
+    blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Notification preferences: a toggle per kind, quiet hours, an optional daily digest.
+    notify_deadlines: Mapped[bool] = mapped_column(Boolean, default=True)
+    notify_milestones: Mapped[bool] = mapped_column(Boolean, default=True)
+    notify_launches: Mapped[bool] = mapped_column(Boolean, default=True)  # launches and results
+    notify_news: Mapped[bool] = mapped_column(Boolean, default=True)
+    notify_announcements: Mapped[bool] = mapped_column(Boolean, default=True)
+    quiet_hours: Mapped[bool] = mapped_column(Boolean, default=True)
+    quiet_start: Mapped[int] = mapped_column(Integer, default=21 * 60)  # minutes, Paris time
+    quiet_end: Mapped[int] = mapped_column(Integer, default=8 * 60)
+    digest_hour: Mapped[int | None] = mapped_column(Integer)  # None: no digest
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -110,6 +124,8 @@ class Campaign(Base):
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     url: Mapped[str | None] = mapped_column(String(500))
+    # The highest milestone (percent of the goal) whose alerts were queued.
+    last_milestone: Mapped[int] = mapped_column(Integer, default=0)
     # Accent- and case-folded title, holder, commune and description (bot.gazetteer.normalise).
     search_text: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -151,3 +167,50 @@ class Follow(Base):
 
     user: Mapped[User] = relationship(back_populates="follows")
     campaign: Mapped[Campaign] = relationship()
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"  # claimed by a worker; back to pending if the worker died
+    SENT = "sent"
+    BLOCKED = "blocked"
+    FAILED = "failed"
+    MISSED = "missed"  # became due too long ago (downtime): recorded, never sent
+    SKIPPED = "skipped"  # the user turned this kind off, or left
+
+
+class Outbox(Base):
+    """One notification for one user, written in the transaction of the change that caused it.
+
+    Rows of a user that are due together are sent as one message.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index("ix_outbox_status_not_before", "status", "not_before"),
+        Index("ix_outbox_user_id_status", "user_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id", ondelete="SET NULL"))
+    dedup_key: Mapped[str] = mapped_column(String(200), unique=True)
+    content: Mapped[dict[str, object]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(10), default=OutboxStatus.PENDING.value)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)  # when the alert became due
+    not_before: Mapped[datetime] = mapped_column(UTCDateTime)  # quiet hours, digest, backoff
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(String(300))
+
+
+class JobState(Base):
+    """Watermarks of scheduled jobs (e.g. up to when the alert scan has looked)."""
+
+    __tablename__ = "job_state"
+
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,0 +1,97 @@
+"""Per-locale formatting of amounts, percentages, distances and dates, all through Babel.
+
+The output is Babel's (CLDR's) own, characters included: in French the thousands separator is a
+narrow no-break space (U+202F), as is the space before "km"; a no-break space (U+00A0) precedes
+"€" and "%". So a figure never wraps across lines in a Telegram bubble. Tests compare against those
+exact characters; compare with them (or normalise spaces) when matching these strings elsewhere.
+"""
+
+from __future__ import annotations
+
+import datetime as pydt
+from decimal import Decimal
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_currency, format_percent
+from babel.units import format_unit
+
+DEFAULT_LOCALE = "fr"
+DEFAULT_TZ = "Europe/Paris"
+CURRENCY = "EUR"
+PROGRESS_FULL = "▰"
+PROGRESS_EMPTY = "▱"
+
+
+@lru_cache(maxsize=8)
+def _whole_currency_pattern(locale: str) -> str:
+    """The locale's standard currency pattern without its decimals ("#,##0.00 ¤" → "#,##0 ¤")."""
+    pattern = Locale.parse(locale).currency_formats["standard"].pattern
+    return pattern.split(";")[0].replace(".00", "")
+
+
+def money(cents: int, locale: str = DEFAULT_LOCALE) -> str:
+    """Whole euros as "3 850 €" / "€3,850", otherwise with cents: "12,50 €" / "€12.50"."""
+    amount = Decimal(cents) / 100
+    if cents % 100 == 0:
+        return format_currency(
+            amount,
+            CURRENCY,
+            format=_whole_currency_pattern(locale),
+            currency_digits=False,
+            locale=locale,
+        )
+    return format_currency(amount, CURRENCY, locale=locale)
+
+
+def percent(raised_cents: int, goal_cents: int) -> int:
+    """Whole percent of the goal reached, rounded down; may exceed 100; 0 for a zero goal."""
+    if goal_cents <= 0:
+        return 0
+    return max(0, raised_cents) * 100 // goal_cents
+
+
+def percent_text(p: int, locale: str = DEFAULT_LOCALE) -> str:
+    """Percent sign per locale: "192 %" in French (no-break space), "192%" in English."""
+    return format_percent(Decimal(p) / 100, locale=locale)
+
+
+def progress_bar(p: int, width: int = 10) -> str:
+    """A text gauge of `width` cells, full from 100 % on; a cell shows only once fully earned."""
+    filled = min(width, max(0, p) * width // 100)
+    return PROGRESS_FULL * filled + PROGRESS_EMPTY * (width - filled)
+
+
+def distance(km: float, locale: str = DEFAULT_LOCALE) -> str:
+    """One decimal below 10 km ("3,2 km" / "3.2 km"), whole kilometres from there ("12 km")."""
+    if round(km, 1) < 10:
+        return format_unit(km, "length-kilometer", length="short", format="0.0", locale=locale)
+    return format_unit(round(km), "length-kilometer", length="short", format="#,##0", locale=locale)
+
+
+def _aware(dt: pydt.datetime) -> pydt.datetime:
+    # SQLite hands back naive datetimes even for timezone-aware columns; we store UTC only.
+    return dt if dt.tzinfo is not None else dt.replace(tzinfo=pydt.UTC)
+
+
+def to_local(dt: pydt.datetime, tz: str = DEFAULT_TZ) -> pydt.datetime:
+    """The same instant on the wall clock of `tz`; a naive datetime is taken as UTC."""
+    return _aware(dt).astimezone(ZoneInfo(tz))
+
+
+def date(dt: pydt.datetime, locale: str = DEFAULT_LOCALE, tz: str = DEFAULT_TZ) -> str:
+    """Medium date in local time: "23 nov. 2026" / "Nov 23, 2026"."""
+    return format_date(to_local(dt, tz).date(), format="medium", locale=locale)
+
+
+def datetime(dt: pydt.datetime, locale: str = DEFAULT_LOCALE, tz: str = DEFAULT_TZ) -> str:
+    """Short date and time in local time: "23/11/2026 18:30" / "11/23/26, 6:30 PM"."""
+    return format_datetime(to_local(dt, tz), format="short", locale=locale)
+
+
+def days_between(now: pydt.datetime, end: pydt.datetime, tz: str = DEFAULT_TZ) -> int:
+    """Calendar days from today to the end day in local time: 0 when it ends today or is past."""
+    days = (to_local(end, tz).date() - to_local(now, tz).date()).days
+    return max(0, days)

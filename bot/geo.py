@@ -1,0 +1,48 @@
+"""Plain geometry on the WGS-84 sphere: distances, boxes and privacy rounding."""
+
+from __future__ import annotations
+
+import math
+
+EARTH_RADIUS_KM = 6371.0088  # mean Earth radius (IUGG)
+KM_PER_DEGREE_LAT = math.pi * EARTH_RADIUS_KM / 180.0  # about 111.2 km
+
+# Two decimals of a degree is 0.01° ≈ 1.1 km in latitude (and less in longitude, ≈ 0.73 km at
+# Paris). That is coarse enough not to reveal a home address, and fine enough to find the nearest
+# projects within a few kilometres, so it is what we store for shared locations.
+ROUNDING_DECIMALS = 2
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance between two points, in kilometres."""
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    dphi = phi2 - phi1
+    dlambda = math.radians(lon2 - lon1)
+    h = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlambda / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
+
+
+def lon_scale(lat: float) -> float:
+    """Shrink factor of a degree of longitude at `lat`, for the equirectangular approximation."""
+    return math.cos(math.radians(lat))
+
+
+def bounding_box(lat: float, lon: float, radius_km: float) -> tuple[float, float, float, float]:
+    """(min_lat, max_lat, min_lon, max_lon) of a box containing the circle of `radius_km`.
+
+    The box is a cheap pre-filter (an index range in SQL); exact distances are checked after it.
+    """
+    dlat = radius_km / KM_PER_DEGREE_LAT
+    min_lat, max_lat = max(-90.0, lat - dlat), min(90.0, lat + dlat)
+    # Use the latitude of the box edge nearest to a pole, where a degree of longitude is shortest,
+    # so the box never cuts the circle off.
+    scale = lon_scale(max(abs(min_lat), abs(max_lat)))
+    if scale < 1e-9:
+        return min_lat, max_lat, -180.0, 180.0
+    dlon = min(180.0, radius_km / (KM_PER_DEGREE_LAT * scale))
+    return min_lat, max_lat, lon - dlon, lon + dlon
+
+
+def round_location(lat: float, lon: float) -> tuple[float, float]:
+    """Round a shared location to about 1 km (see ROUNDING_DECIMALS) before storing it."""
+    return round(lat, ROUNDING_DECIMALS), round(lon, ROUNDING_DECIMALS)
