@@ -29,6 +29,21 @@ class Settings(BaseSettings):
     default_radius_km: int = 25
     page_size: int = 5
     log_level: str = "INFO"
+    # Delivery of notifications (bot.delivery): Telegram's pace, retries, the grace after downtime.
+    delivery_rate: float = 30.0  # messages per second overall
+    delivery_per_chat_rate: float = 1.0  # messages per second to one chat
+    allow_paid_broadcast: bool = False  # paid broadcasts: up to paid_broadcast_rate, per message fee
+    paid_broadcast_rate: float = 1000.0
+    delivery_concurrency: int = 64  # sends in flight at once
+    delivery_batch: int = 200  # rows claimed at once
+    delivery_max_attempts: int = 5  # 5xx, timeouts and network errors, then failed
+    delivery_backoff_base: float = 5.0  # seconds; doubles at each attempt
+    delivery_backoff_max: float = 900.0
+    delivery_request_timeout: float = 20.0  # seconds for one sendMessage
+    delivery_idle_seconds: float = 5.0  # how often an idle worker looks at the outbox
+    alert_grace_hours: float = 6.0  # due longer ago than this (downtime): missed, never sent late
+    alert_scan_minutes: float = 5.0
+    scheduler_misfire_grace_seconds: int = 300
 
     @field_validator("admin_ids", mode="before")
     @classmethod

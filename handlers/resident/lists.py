@@ -79,7 +79,8 @@ async def cmd_search(
         await message.answer(_("search.usage"))
         return
     user.last_query = text[:100]
-    state = ListState("s", q=query_digest(user.last_query))
+    # A search names a project: ended ones are found too.
+    state = ListState("s", st="a", q=query_digest(user.last_query))
     await send_list(message, session, user, state, settings, gazetteer, clock)
 
 

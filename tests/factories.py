@@ -1,0 +1,54 @@
+"""Test data: campaigns written straight to the database."""
+
+from datetime import datetime, timedelta
+from itertools import count
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.gazetteer import normalise
+from storage.models import Campaign, Reward
+
+_ids = count(1)
+
+SAINT_LO = (49.1166, -1.0833)
+TOURS = (47.3936, 0.6892)
+
+
+def campaign(now: datetime, **overrides: Any) -> Campaign:
+    number = next(_ids)
+    values: dict[str, Any] = {
+        "source": "test",
+        "external_id": str(number),
+        "title": f"Projet {number}",
+        "holder": "Porteuse",
+        "description": "",
+        "category": "business",
+        "commune_insee": "50502",
+        "lat": SAINT_LO[0],
+        "lon": SAINT_LO[1],
+        "goal_cents": 200_000,
+        "raised_cents": 50_000,
+        "backers": 10,
+        "starts_at": now - timedelta(days=10),
+        "ends_at": now + timedelta(days=20),
+        "url": None,
+    }
+    values.update(overrides)
+    rewards = values.pop("rewards", [])
+    item = Campaign(**values)
+    item.search_text = normalise(f"{item.title} {item.holder} {item.description}")
+    item.rewards = [
+        Reward(title=title, price_cents=price, position=index)
+        for index, (title, price) in enumerate(rewards)
+    ]
+    return item
+
+
+async def add_campaigns(
+    sessionmaker: async_sessionmaker[AsyncSession], *items: Campaign
+) -> list[int]:
+    async with sessionmaker() as session:
+        session.add_all(items)
+        await session.commit()
+        return [item.id for item in items]
