@@ -49,7 +49,7 @@ async def fresh_database(url: str) -> None:
 
 
 def campaign_rows(gazetteer: Gazetteer, count: int, rng: random.Random) -> list[dict]:
-    placed = [c for c in gazetteer.communes if c.lat is not None and c.lon is not None]
+    placed = [c for c in gazetteer if c.lat is not None and c.lon is not None]
     rows = []
     for index in range(count):
         commune = rng.choice(placed)
@@ -82,7 +82,7 @@ def campaign_rows(gazetteer: Gazetteer, count: int, rng: random.Random) -> list[
 
 
 def user_rows(gazetteer: Gazetteer, count: int, rng: random.Random) -> list[dict]:
-    placed = [c for c in gazetteer.communes if c.lat is not None and c.lon is not None]
+    placed = [c for c in gazetteer if c.lat is not None and c.lon is not None]
     weights = [max(c.population, 1) for c in placed]
     rows = []
     for index, commune in enumerate(rng.choices(placed, weights=weights, k=count)):

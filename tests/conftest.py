@@ -1,5 +1,9 @@
 """Shared fixtures: real migrated databases on every backend, the gazetteer, the catalogues."""
 
+import bot  # noqa: F401  (first: defers aiogram's type building, as in production)
+
+# isort: split
+
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
