@@ -16,7 +16,7 @@ from sqlalchemy import insert, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from bot.gazetteer import Gazetteer, normalise  # noqa: E402
-from bot.geo import round_location  # noqa: E402
+from bot.geo import cell_of, round_location  # noqa: E402
 from storage.db import create_engine, migrate  # noqa: E402
 from storage.models import Campaign, Category, User  # noqa: E402
 
@@ -65,8 +65,9 @@ def campaign_rows(gazetteer: Gazetteer, count: int, rng: random.Random) -> list[
                 "description": "",
                 "category": rng.choice(CATEGORIES),
                 "commune_insee": commune.insee,
-                "lat": commune.lat + rng.uniform(-0.01, 0.01),  # type: ignore[operator]
-                "lon": commune.lon + rng.uniform(-0.01, 0.01),  # type: ignore[operator]
+                "lat": (lat := commune.lat + rng.uniform(-0.01, 0.01)),  # type: ignore[operator]
+                "lon": (lon := commune.lon + rng.uniform(-0.01, 0.01)),  # type: ignore[operator]
+                "cell": cell_of(lat, lon),
                 "goal_cents": goal,
                 "raised_cents": int(goal * rng.uniform(0, 2)),
                 "backers": rng.randint(0, 300),
@@ -131,3 +132,27 @@ def percentile(values: list[float], fraction: float) -> float:
 
 def run(coro):  # type: ignore[no-untyped-def]
     return asyncio.run(coro)
+
+
+def follow_rows(
+    user_ids: list[int], campaign_ids: list[int], count: int, rng: random.Random
+) -> list[dict]:
+    """`count` distinct follows, spread evenly over the users, each on random campaigns."""
+    per_user, extra = divmod(count, len(user_ids))
+    rows = []
+    for index, user_id in enumerate(user_ids):
+        for campaign_id in rng.sample(campaign_ids, per_user + (index < extra)):
+            rows.append({"user_id": user_id, "campaign_id": campaign_id, "created_at": NOW})
+    return rows
+
+
+async def insert_rows(url: str, table: type, rows: list[dict], chunk: int = 5000) -> None:
+    """Bulk insert into a seeded database, then refresh the planner's statistics."""
+    engine = create_engine(url)
+    async with engine.begin() as conn:
+        for start in range(0, len(rows), chunk):
+            await conn.execute(insert(table), rows[start : start + chunk])
+    async with engine.connect() as conn:
+        await conn.execute(text("ANALYZE"))
+        await conn.commit()
+    await engine.dispose()

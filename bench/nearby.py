@@ -49,6 +49,7 @@ async def measure(url: str, queries: int) -> dict[str, object]:
         users = (await session.execute(select(User.lat, User.lon).limit(2_000))).all()
     rng = random.Random(11)
     timings = []
+    found = 0
     for index in range(queries + 50):
         lat, lon = rng.choice(users)
         async with sessionmaker() as session:
@@ -66,10 +67,11 @@ async def measure(url: str, queries: int) -> dict[str, object]:
             elapsed = (time.perf_counter() - started) * 1000
         if index >= 50:  # the first ones warm the caches and the connection pool
             timings.append(elapsed)
-        assert len(page.items) <= 5
+        found += len(page.items)
     await engine.dispose()
     return {
         "queries": queries,
+        "mean_results": round(found / (queries + 50), 2),
         "p50_ms": round(percentile(timings, 0.50), 3),
         "p95_ms": round(percentile(timings, 0.95), 3),
         "rss_mb": peak_rss_mb(),

@@ -32,6 +32,7 @@ def _whole_currency_pattern(locale: str) -> str:
     return pattern.split(";")[0].replace(".00", "")
 
 
+@lru_cache(maxsize=4096)
 def money(cents: int, locale: str = DEFAULT_LOCALE) -> str:
     """Whole euros as "3 850 €" / "€3,850", otherwise with cents: "12,50 €" / "€12.50"."""
     amount = Decimal(cents) / 100
@@ -53,6 +54,7 @@ def percent(raised_cents: int, goal_cents: int) -> int:
     return max(0, raised_cents) * 100 // goal_cents
 
 
+@lru_cache(maxsize=4096)
 def percent_text(p: int, locale: str = DEFAULT_LOCALE) -> str:
     """Percent sign per locale: "192 %" in French (no-break space), "192%" in English."""
     return format_percent(Decimal(p) / 100, locale=locale)
@@ -67,8 +69,13 @@ def progress_bar(p: int, width: int = 10) -> str:
 def distance(km: float, locale: str = DEFAULT_LOCALE) -> str:
     """One decimal below 10 km ("3,2 km" / "3.2 km"), whole kilometres from there ("12 km")."""
     if round(km, 1) < 10:
-        return format_unit(km, "length-kilometer", length="short", format="0.0", locale=locale)
-    return format_unit(round(km), "length-kilometer", length="short", format="#,##0", locale=locale)
+        return _distance_text(round(km, 1), "0.0", locale)
+    return _distance_text(round(km), "#,##0", locale)
+
+
+@lru_cache(maxsize=8192)  # Babel's unit formatting is slow, and lists repeat the same values
+def _distance_text(km: float, pattern: str, locale: str) -> str:
+    return format_unit(km, "length-kilometer", length="short", format=pattern, locale=locale)
 
 
 def _aware(dt: pydt.datetime) -> pydt.datetime:

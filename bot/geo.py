@@ -46,3 +46,28 @@ def bounding_box(lat: float, lon: float, radius_km: float) -> tuple[float, float
 def round_location(lat: float, lon: float) -> tuple[float, float]:
     """Round a shared location to about 1 km (see ROUNDING_DECIMALS) before storing it."""
     return round(lat, ROUNDING_DECIMALS), round(lon, ROUNDING_DECIMALS)
+
+
+# A grid of 0.1° cells (about 11 km × 7.5 km in France) lets a nearby query read only the few
+# campaigns of the cells around a point, through an index, instead of a whole band of latitude.
+CELL_DEGREES = 0.1
+CELL_COLUMNS = 4000  # more than the 3,600 columns of 0.1° around the world
+
+
+def cell_of(lat: float, lon: float) -> int:
+    row = int((lat + 90.0) / CELL_DEGREES)
+    column = int((lon + 180.0) / CELL_DEGREES)
+    return row * CELL_COLUMNS + column
+
+
+def cells_around(lat: float, lon: float, radius_km: float) -> list[int]:
+    """The cells that the bounding box of a circle touches."""
+    min_lat, max_lat, min_lon, max_lon = bounding_box(lat, lon, radius_km)
+    first, last = cell_of(min_lat, min_lon), cell_of(max_lat, max_lon)
+    first_row, first_column = divmod(first, CELL_COLUMNS)
+    last_row, last_column = divmod(last, CELL_COLUMNS)
+    return [
+        row * CELL_COLUMNS + column
+        for row in range(first_row, last_row + 1)
+        for column in range(first_column, last_column + 1)
+    ]

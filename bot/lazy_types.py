@@ -5,7 +5,7 @@ aiogram 3 rebuilds all of its ~500 Telegram types (and API methods) with `model_
 types this bot never receives. The models are declared with `defer_build=True`, so pydantic can
 build each one when it is first validated; it only needs the namespace that aiogram would have
 passed to resolve forward references. During aiogram's import we record that namespace on each
-class instead of building it. `tests/test_lazy_types.py` checks every type still builds.
+class (and in its module, for models built as part of another) instead of building it. `tests/test_lazy_types.py` checks every type still builds.
 
 This module must be imported before aiogram (bot/__init__.py does it).
 """
@@ -28,6 +28,11 @@ def _defer_aiogram_types() -> None:
         if namespace is None or args or len(kwargs) > 1:
             return original(cls, *args, **kwargs)  # type: ignore[no-any-return]
         cls.__pydantic_parent_namespace__ = dict(namespace)
+        # A model built later as part of another (a method's schema includes the types it
+        # takes) resolves its names in its own module: make them all visible there too.
+        module = sys.modules[cls.__module__].__dict__
+        for name, value in namespace.items():
+            module.setdefault(name, value)
         DEFERRED.append(cls)
         return None
 

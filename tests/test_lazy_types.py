@@ -42,3 +42,17 @@ def test_a_callback_update_parses_into_nested_types() -> None:
     )
     assert isinstance(update.callback_query, CallbackQuery)
     assert update.callback_query.message.reply_markup.inline_keyboard[0][0].callback_data == "c:1"
+
+
+def test_every_api_method_builds() -> None:
+    import aiogram.methods
+
+    for name in aiogram.methods.__all__:
+        method = getattr(aiogram.methods, name)
+        if isinstance(method, type) and hasattr(method, "model_validate"):
+            try:
+                method.model_validate({})
+            except ValidationError:
+                pass
+            except TypeError as error:
+                assert "abstract" in str(error)

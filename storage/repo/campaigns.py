@@ -1,16 +1,17 @@
 """Campaign queries: the nearby list, free-text search, a card, the followed list."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import ColumnElement, Select, and_, delete, false, func, or_, select
+from sqlalchemy import ColumnElement, Row, Select, and_, bindparam, delete, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from bot.campaigns import Status
-from bot.geo import bounding_box, haversine_km, lon_scale
-from storage.models import Campaign, Follow
+from bot.geo import cells_around, haversine_km, lon_scale
+from storage.models import Campaign, Follow, UTCDateTime
 
 KM_PER_DEGREE = 111.195
 
@@ -48,7 +49,7 @@ LIST_COLUMNS = (
 )
 
 
-def status_clause(statuses: Iterable[Status], now: datetime) -> ColumnElement[bool]:
+def status_clause(statuses: Iterable[Status], now: object) -> ColumnElement[bool]:
     wanted = set(statuses)
     if wanted == set(Status):
         return and_(True)
@@ -75,6 +76,10 @@ async def _page(
     session: AsyncSession, query: Select, origin: tuple[float, float] | None, limit: int
 ) -> Page:
     rows = (await session.execute(query.limit(limit + 1))).all()
+    return _items(rows, origin, limit)
+
+
+def _items(rows: Sequence[Row], origin: tuple[float, float] | None, limit: int) -> Page:
     items = [
         ListItem(
             *row[:9],
@@ -83,6 +88,38 @@ async def _page(
         for row in rows[:limit]
     ]
     return Page(items=items, has_next=len(rows) > limit)
+
+
+@cache
+def _nearby_statement(statuses: frozenset[Status], with_category: bool) -> Select:
+    """The nearby query, built once per filter shape; the values are bound at execution.
+
+    First the ids of the page, from the covering index of the cells around the point alone;
+    then those rows only. The ordering is an equirectangular distance (plain arithmetic, so it
+    runs the same on SQLite and PostgreSQL), exact to well under 1 % at these radii.
+    """
+    lat, lon, scale = bindparam("lat"), bindparam("lon"), bindparam("scale")
+    dlat = Campaign.lat - lat
+    dlon = (Campaign.lon - lon) * scale
+    sq_distance = (dlat * dlat + dlon * dlon).label("sq_distance")
+    nearest = select(Campaign.id, sq_distance).where(
+        Campaign.cell.in_(bindparam("cells", expanding=True)),
+        sq_distance <= bindparam("max_sq"),
+        status_clause(statuses, bindparam("now", type_=UTCDateTime())),
+    )
+    if with_category:
+        nearest = nearest.where(Campaign.category == bindparam("category"))
+    nearest = (
+        nearest.order_by(sq_distance, Campaign.id)
+        .offset(bindparam("offset"))
+        .limit(bindparam("limit"))
+        .subquery()
+    )
+    return (
+        select(*LIST_COLUMNS)
+        .join(nearest, nearest.c.id == Campaign.id)
+        .order_by(nearest.c.sq_distance, Campaign.id)
+    )
 
 
 async def nearby(
@@ -97,26 +134,23 @@ async def nearby(
     offset: int = 0,
     limit: int = 5,
 ) -> Page:
-    """Campaigns within radius_km, nearest first.
-
-    The bounding box uses the (lat, lon) index; the ordering uses an equirectangular distance
-    (plain arithmetic, so it runs the same on SQLite and PostgreSQL), exact to well under 1 %
-    at these radii.
-    """
-    min_lat, max_lat, min_lon, max_lon = bounding_box(lat, lon, radius_km)
-    scale = lon_scale(lat)
-    dlat = Campaign.lat - lat
-    dlon = (Campaign.lon - lon) * scale
-    sq_distance = dlat * dlat + dlon * dlon
-    max_sq = (radius_km / KM_PER_DEGREE) ** 2
-    query = select(*LIST_COLUMNS).where(
-        Campaign.lat.between(min_lat, max_lat),
-        Campaign.lon.between(min_lon, max_lon),
-        sq_distance <= max_sq,
-    )
-    query = _filtered(query, statuses, category, now)
-    query = query.order_by(sq_distance, Campaign.id).offset(offset)
-    return await _page(session, query, (lat, lon), limit)
+    """Campaigns within radius_km, nearest first."""
+    statement = _nearby_statement(frozenset(statuses), category is not None)
+    params = {
+        "lat": lat,
+        "lon": lon,
+        "scale": lon_scale(lat),
+        "cells": cells_around(lat, lon, radius_km),
+        "max_sq": (radius_km / KM_PER_DEGREE) ** 2,
+        "now": now,
+        "offset": offset,
+        "limit": limit + 1,
+        "category": category,
+    }
+    if category is None:
+        del params["category"]
+    rows = (await session.execute(statement, params)).all()
+    return _items(rows, (lat, lon), limit)
 
 
 async def search(
