@@ -329,7 +329,8 @@ class FakeBotAPI:
         self._message_ids: dict[int, int] = {}
         self._updates: deque[Params] = deque()
         self._update_id = 0
-        self.confirmed_offset = 0  # the highest getUpdates offset asked for: updates below it are done
+        # The highest getUpdates offset asked for: the updates below it are handled.
+        self.confirmed_offset = 0
         self._allowed_updates: frozenset[str] | None = None
         self._open_callbacks: set[str] = set()
         self._callback_id = 0

@@ -5,7 +5,8 @@ aiogram 3 rebuilds all of its ~500 Telegram types (and API methods) with `model_
 types this bot never receives. The models are declared with `defer_build=True`, so pydantic can
 build each one when it is first validated; it only needs the namespace that aiogram would have
 passed to resolve forward references. During aiogram's import we record that namespace on each
-class (and in its module, for models built as part of another) instead of building it. `tests/test_lazy_types.py` checks every type still builds.
+class (and in its module, for models built as part of another) instead of building it.
+`tests/test_lazy_types.py` checks every type still builds.
 
 This module must be imported before aiogram (bot/__init__.py does it).
 """
