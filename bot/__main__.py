@@ -1,4 +1,4 @@
-"""Command line: `python -m bot run | sandbox | import FILE | demo`."""
+"""Command line: `python -m bot run | sandbox | import FILE | demo | outbox | deliver`."""
 
 import argparse
 import asyncio
@@ -57,6 +57,18 @@ def cmd_demo(settings: Settings, _args: argparse.Namespace) -> int:
     return asyncio.run(run_demo(settings, cli_text))
 
 
+def cmd_outbox(settings: Settings, _args: argparse.Namespace) -> int:
+    from bot.outbox_cli import print_counts
+
+    return asyncio.run(print_counts(settings, cli_text))
+
+
+def cmd_deliver(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.outbox_cli import run_deliver
+
+    return asyncio.run(run_deliver(settings, args.until_empty))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -66,12 +78,22 @@ def main(argv: list[str] | None = None) -> int:
     importer.add_argument("file")
     importer.add_argument("--source", help="source name (default: the file's name)")
     sub.add_parser("demo", help="load the demo campaigns into the database")
+    sub.add_parser("outbox", help="count the outbox's notifications by status and kind")
+    deliver = sub.add_parser("deliver", help="run the delivery worker alone")
+    deliver.add_argument("--until-empty", action="store_true", help="stop when nothing is left")
     args = parser.parse_args(argv)
     settings = Settings()
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    handlers = {"run": cmd_run, "sandbox": cmd_sandbox, "import": cmd_import, "demo": cmd_demo}
+    handlers = {
+        "run": cmd_run,
+        "sandbox": cmd_sandbox,
+        "import": cmd_import,
+        "demo": cmd_demo,
+        "outbox": cmd_outbox,
+        "deliver": cmd_deliver,
+    }
     return handlers[args.command](settings, args)
 
 

@@ -12,9 +12,11 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_applicati
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.delivery import DeliveryWorker
 from bot.factory import create_bot, create_dispatcher, set_commands
 from bot.gazetteer import Gazetteer
 from bot.i18n import create_i18n
+from bot.scheduler import Scheduler
 from bot.settings import Settings
 from storage.db import create_engine, create_sessionmaker, migrate
 
@@ -49,10 +51,38 @@ async def build_app(settings: Settings, token: str | None = None, **dp_kwargs: o
     return App(settings, engine, i18n, create_bot(settings, token), dispatcher)
 
 
+@dataclass
+class Background:
+    """The delivery worker (a long-running task) and the scheduler that wakes it and the scan."""
+
+    worker: DeliveryWorker
+    scheduler: Scheduler
+    task: "asyncio.Task[None]"
+
+    async def stop(self) -> None:
+        self.scheduler.shutdown()
+        self.worker.stop()
+        await self.task
+
+
+async def start_background(app: App) -> Background:
+    sessionmaker = create_sessionmaker(app.engine)
+    worker = DeliveryWorker(app.bot, sessionmaker, app.i18n, app.settings)
+    await worker.recover()
+    task = asyncio.create_task(worker.run())
+    scheduler = Scheduler(app.settings, sessionmaker, worker.wake)
+    scheduler.start()
+    return Background(worker, scheduler, task)
+
+
 async def run_polling(app: App) -> None:
     await app.bot.delete_webhook(drop_pending_updates=False)
     await set_commands(app.bot, app.i18n)
-    await app.dispatcher.start_polling(app.bot, handle_signals=True)
+    background = await start_background(app)
+    try:
+        await app.dispatcher.start_polling(app.bot, handle_signals=True)
+    finally:
+        await background.stop()
 
 
 def webhook_application(app: App, secret: str) -> web.Application:
@@ -79,7 +109,9 @@ async def run_webhook(app: App) -> None:
     site = web.TCPSite(runner, app.settings.webhook_host, app.settings.webhook_port)
     await site.start()
     log.info("webhook served on %s:%s", app.settings.webhook_host, app.settings.webhook_port)
+    background = await start_background(app)
     try:
         await asyncio.Event().wait()
     finally:
+        await background.stop()
         await runner.cleanup()

@@ -60,3 +60,16 @@ class LanguagePick(CallbackData, prefix="lg"):
 
 class ForgetConfirm(CallbackData, prefix="fg"):
     yes: bool
+
+
+class NotifyToggle(CallbackData, prefix="nt"):
+    """Turn a notification switch (a kind, or quiet hours) on or off."""
+
+    what: str
+    on: bool
+
+
+class DigestPick(CallbackData, prefix="dg"):
+    """The daily digest's hour (Paris time), or -1 for no digest."""
+
+    hour: int

@@ -17,7 +17,7 @@ from bot.gazetteer import Gazetteer
 from bot.i18n import UserLocaleMiddleware
 from bot.middlewares import DbSessionMiddleware, UserMiddleware
 from bot.settings import LOCALES, Settings
-from handlers import common, privacy
+from handlers import common, membership, privacy
 from handlers import settings as settings_handlers
 from handlers.resident import cards, lists, places
 from storage.models import utcnow
@@ -48,6 +48,7 @@ def create_dispatcher(
     dp.update.outer_middleware(UserMiddleware(settings.default_radius_km))
     UserLocaleMiddleware(i18n).setup(dp)
     dp.include_routers(
+        membership.create_router(),
         common.create_router(),
         privacy.create_router(),
         settings_handlers.create_router(),

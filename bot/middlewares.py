@@ -1,5 +1,6 @@
 """Update middlewares: one database transaction per update, and the current user."""
 
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -9,6 +10,8 @@ from aiogram.types import User as TgUser
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.repo import users
+
+log = logging.getLogger(__name__)
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
@@ -36,7 +39,10 @@ class UserMiddleware(BaseMiddleware):
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         tg_user: TgUser | None = data.get("event_from_user")
         if tg_user is not None and not tg_user.is_bot:
-            data["user"] = await users.get_or_create(
-                data["session"], tg_user.id, self.default_radius_km
-            )
+            user = await users.get_or_create(data["session"], tg_user.id, self.default_radius_km)
+            if user.blocked_at is not None:
+                # Any update from someone who blocked the bot means they are back.
+                user.blocked_at = None
+                log.info("user %s is back: notifications resume", user.id)
+            data["user"] = user
         return await handler(event, data)

@@ -32,7 +32,7 @@ class Settings(BaseSettings):
     # Delivery of notifications (bot.delivery): Telegram's pace, retries, the grace after downtime.
     delivery_rate: float = 30.0  # messages per second overall
     delivery_per_chat_rate: float = 1.0  # messages per second to one chat
-    allow_paid_broadcast: bool = False  # paid broadcasts: up to paid_broadcast_rate, per message fee
+    allow_paid_broadcast: bool = False  # paid broadcasts: up to paid_broadcast_rate, a fee each
     paid_broadcast_rate: float = 1000.0
     delivery_concurrency: int = 64  # sends in flight at once
     delivery_batch: int = 200  # rows claimed at once

@@ -1,0 +1,457 @@
+"""The delivery worker: the one path through which every notification is sent.
+
+A long-running task (started by bot.app, or `python -m bot deliver` as its own process):
+
+1. **Claim** the due rows of the oldest due users (status `sending`, claimed_at) and commit BEFORE
+   anything is sent. Rows of blocked users are closed `blocked`, kinds the user turned off
+   `skipped`, rows waiting longer than the grace since their not_before `missed`; the rest is
+   rendered, one message per user (bot.notifications.render_messages).
+2. **Send** concurrently (at most `delivery_concurrency` in flight), paced by a sliding window
+   at the global rate (Pacer) and by a per-chat slot (one message per second per chat). A 429
+   pauses every send for `retry_after` and the message is sent again (not an attempt).
+3. **Record** the answers in small batched commits: sent; 403 → the user is marked blocked and all
+   their queued rows too; 400 → failed with the reason; 5xx, timeouts and network errors → pending
+   again with exponential backoff, failed after `delivery_max_attempts`.
+
+Crash safety: rows are `sending` while a send may be under way; `recover()` (run at start-up) puts
+them back to pending. A message sent but not yet recorded when the process died is the only
+possible duplicate, so duplicates are bounded by the rows in `sending` at the kill.
+
+One worker per database (recover() would steal a live worker's rows). When idle it sleeps until
+the next row is due, at most `delivery_idle_seconds`; `wake()` (called by the scheduler's
+"deliver" job and after an alert scan) cuts the sleep short. Time (`clock`) and idle/pause
+sleeping (`sleep`) are injectable; the pacing itself always uses the event loop's real time.
+"""
+
+import asyncio
+import logging
+import time
+from collections import Counter, deque
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from aiogram import Bot
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+    TelegramUnauthorizedError,
+)
+from aiogram.methods import SendMessage
+from aiogram.utils.i18n import I18n
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.i18n import pick_locale
+from bot.notifications import load_kinds, render_item, render_messages, wanted
+from bot.settings import Settings
+from storage.models import Outbox, OutboxStatus, User, utcnow
+from storage.repo import outbox
+
+log = logging.getLogger(__name__)
+
+Sleep = Callable[[float], Awaitable[Any]]
+# One message per second per chat, with a margin: Telegram counts arrivals, which jitter.
+CHAT_MARGIN = 1.05
+FLUSH_EVERY = 0.1  # seconds between result commits while sending (unrecorded sends may repeat)
+FLUSH_SIZE = 200
+RETRY = "retry"
+
+
+class SendNotification(SendMessage):
+    """sendMessage whose answer is not parsed into a Message: the worker only needs "accepted".
+
+    Parsing every answer into aiogram's Message model costs about a fifth of the worker's time
+    per message at paid-broadcast rates; errors are still raised as aiogram's exceptions.
+    """
+
+    __returning__ = dict  # type: ignore[assignment]
+
+
+@dataclass
+class Unit:
+    """One message to one user, and the outbox rows it carries."""
+
+    user_id: int
+    rows: list[Outbox]
+    text: str
+
+    @property
+    def ids(self) -> list[int]:
+        return [row.id for row in self.rows]
+
+    @property
+    def attempts(self) -> int:
+        return max(row.attempts for row in self.rows) + 1
+
+
+@dataclass
+class Outcome:
+    unit: Unit
+    status: str  # an OutboxStatus value, or RETRY
+    error: str | None = None
+
+
+@dataclass
+class Closed:
+    """Rows closed at claim time without a call."""
+
+    ids: list[int] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+
+
+class Pacer:
+    """At most `rate` send starts in any sliding window of WINDOW seconds, spread out evenly.
+
+    Telegram counts messages per second: the sliding window is that rule itself (a hard cap).
+    Within it, sends follow a schedule one gap apart (1.5 x the rate) that may run a few gaps
+    late and catch up, so the loop's late wake-ups (it sleeps in whole milliseconds) are not
+    lost as with a leaky bucket of capacity 1 (aiolimiter). The average is rate / WINDOW (29.4/s
+    for 30/s); WINDOW is a little over 1 s because the server counts arrivals, which jitter.
+    """
+
+    WINDOW = 1.02
+    MIN_GAP_FACTOR = 1.5
+    CATCH_UP_GAPS = 3
+    MIN_SLEEP = 0.002
+    HIGH_RATE_MARGIN = 0.05
+
+    def __init__(self, rate: float) -> None:
+        # High rates keep a few percent of the window free too: more sends, more arrival jitter.
+        self.limit = max(1, int(rate * (1 - self.HIGH_RATE_MARGIN) if rate >= 100 else rate))
+        self.gap = 1.0 / (rate * self.MIN_GAP_FACTOR)
+        self._starts: deque[float] = deque()
+        self._next = 0.0
+        self._lock = asyncio.Lock()
+
+    async def acquire(self) -> None:
+        async with self._lock:  # first come, first served
+            loop = asyncio.get_running_loop()
+            wait = self._wait(loop.time())
+            if wait > 0:  # we hold the lock: once waited, the window has room
+                await asyncio.sleep(wait)
+            now = loop.time()
+            self._starts.append(now)
+            self._next = max(self._next, now - self.CATCH_UP_GAPS * self.gap) + self.gap
+
+    def _wait(self, now: float) -> float:
+        starts = self._starts
+        while starts and now - starts[0] >= self.WINDOW:
+            starts.popleft()
+        wait = starts[0] + self.WINDOW - now if len(starts) >= self.limit else 0.0
+        gap = self._next - now
+        return max(wait, gap if gap > self.MIN_SLEEP else 0.0)
+
+
+class DeliveryWorker:
+    def __init__(
+        self,
+        bot: Bot,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        i18n: I18n,
+        settings: Settings,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self.bot, self.sessionmaker, self.i18n, self.settings = bot, sessionmaker, i18n, settings
+        self.clock, self.sleep = clock, sleep
+        self.paid = settings.allow_paid_broadcast
+        rate = settings.paid_broadcast_rate if self.paid else settings.delivery_rate
+        self.pacer = Pacer(rate)
+        per_chat = settings.delivery_per_chat_rate
+        self.chat_interval = CHAT_MARGIN / per_chat if per_chat > 0 else 0.0
+        self.grace = timedelta(hours=settings.alert_grace_hours)
+        self.stats: Counter[str] = Counter()  # sent, blocked, failed, skipped, missed, 429, retry
+        self._slots = asyncio.Semaphore(settings.delivery_concurrency)
+        self._db = asyncio.Lock()
+        self._results: list[Outcome] = []
+        self._last_flush = 0.0
+        self._dry_until = 0.0
+        self._paused_until: datetime | None = None
+        self._chat_next: dict[int, float] = {}
+        self._wake = asyncio.Event()
+        self._stop = asyncio.Event()
+
+    # --- control
+
+    def wake(self) -> None:
+        """Look at the outbox now (new rows were queued)."""
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+
+    async def recover(self) -> int:
+        """Put back rows a dead worker left in `sending`; call once before run()."""
+        async with self._db, self.sessionmaker() as session:
+            count = await outbox.reset_sending(session)
+            await session.commit()
+        if count:
+            log.warning("outbox: %d rows were left in flight by a stopped worker: re-queued", count)
+        return count
+
+    async def run(self, *, until_empty: bool = False) -> None:
+        """Deliver until stop() (or, with until_empty, until no row is pending or in flight)."""
+        load_kinds()
+        ready: deque[Unit] = deque()
+        tasks: set[asyncio.Task[None]] = set()
+        try:
+            while not self._stop.is_set():
+                if len(ready) < self.settings.delivery_concurrency and self._may_claim():
+                    ready.extend(await self._claim())
+                if ready:
+                    await self._slots.acquire()
+                    task = asyncio.create_task(self._deliver(ready.popleft()))
+                    tasks.add(task)
+                    task.add_done_callback(tasks.discard)
+                elif tasks:
+                    await asyncio.wait(tasks, timeout=FLUSH_EVERY)
+                else:
+                    await self._flush()
+                    if not await self._idle(until_empty):
+                        return
+                await self._flush(force=False)
+        finally:
+            await self._shutdown(ready, tasks)
+
+    # --- claiming
+
+    def _may_claim(self) -> bool:
+        return time.monotonic() >= self._dry_until
+
+    async def _claim(self) -> list[Unit]:
+        self._wake.clear()  # a wake() from now on is for rows this claim may not see
+        async with self._db, self.sessionmaker() as session:
+            now = self.clock()
+            rows = await outbox.claim_due(session, now, self.settings.delivery_batch)
+            users = await outbox.users_by_id(session, (row.user_id for row in rows))
+            units, closed = self._sort(rows, users, now)
+            for status, group in closed.items():
+                await outbox.finish(session, group.ids, status, now, _reasons(group.reasons))
+            await session.commit()
+        if not rows:
+            self._dry_until = time.monotonic() + FLUSH_EVERY
+        return units
+
+    def _sort(
+        self, rows: Sequence[Outbox], users: dict[int, User], now: datetime
+    ) -> tuple[list[Unit], dict[str, Closed]]:
+        closed: dict[str, Closed] = {}
+        by_user: dict[int, list[Outbox]] = {}
+        for row in rows:
+            user = users.get(row.user_id)
+            status, reason = self._verdict(row, user, now)
+            if status is None:
+                by_user.setdefault(row.user_id, []).append(row)
+                continue
+            group = closed.setdefault(status, Closed())
+            group.ids.append(row.id)
+            group.reasons.append(reason)
+            log.info("outbox %s: %s to user %s (%s)", status, row.kind, row.user_id, reason)
+            self.stats[str(status)] += 1
+        units: list[Unit] = []
+        for user_id, user_rows in by_user.items():
+            units.extend(self._units(users[user_id], user_rows, closed))
+        return units, closed
+
+    def _verdict(self, row: Outbox, user: User | None, now: datetime) -> tuple[str | None, str]:
+        if user is None:
+            return OutboxStatus.SKIPPED, "user gone"
+        if user.blocked_at is not None:
+            return OutboxStatus.BLOCKED, "user blocked the bot"
+        if not wanted(row.kind, user):
+            return OutboxStatus.SKIPPED, f"user turned {row.kind} off"
+        if now - row.not_before > self.grace:
+            late = now - row.not_before
+            return OutboxStatus.MISSED, f"{late} late, grace {self.grace}"
+        return None, ""
+
+    def _units(self, user: User, rows: list[Outbox], closed: dict[str, Closed]) -> list[Unit]:
+        locale = pick_locale(user.locale, None, self.settings.default_locale)
+        good: list[Outbox] = []
+        for row in rows:
+            try:
+                render_item(row, locale, self.i18n)
+                good.append(row)
+            except Exception as error:  # a bad row must not hold back the others
+                log.exception("outbox %s: cannot render row %s", row.kind, row.id)
+                group = closed.setdefault(OutboxStatus.FAILED, Closed())
+                group.ids.append(row.id)
+                group.reasons.append(f"render: {type(error).__name__}: {error}")
+                self.stats[str(OutboxStatus.FAILED)] += 1
+        if not good:
+            return []
+        parts = render_messages(good, locale, self.i18n)
+        return [Unit(user.id, list(part_rows), text) for part_rows, text in parts]  # type: ignore[arg-type]
+
+    # --- sending
+
+    async def _deliver(self, unit: Unit) -> None:
+        try:
+            outcome = await self._send(unit)
+        except Exception as error:  # never lose a row: anything unexpected is retried
+            log.exception("outbox: unexpected error sending to %s", unit.user_id)
+            outcome = Outcome(unit, RETRY, f"{type(error).__name__}: {error}")
+        finally:
+            self._slots.release()
+        if outcome.status != OutboxStatus.SENT:
+            self._chat_release(unit.user_id)
+        self._results.append(outcome)
+
+    async def _send(self, unit: Unit) -> Outcome:
+        await self._chat_turn(unit.user_id)
+        while True:
+            await self._wait_pause()
+            await self.pacer.acquire()
+            if self._paused():
+                continue
+            try:
+                method = SendNotification(
+                    chat_id=unit.user_id,
+                    text=unit.text,
+                    allow_paid_broadcast=True if self.paid else None,
+                )
+                # aiogram hints int, aiohttp takes any number of seconds.
+                await self.bot(method, request_timeout=self.settings.delivery_request_timeout)  # type: ignore[arg-type]
+                return Outcome(unit, OutboxStatus.SENT)
+            except TelegramRetryAfter as error:
+                self.stats["429"] += 1
+                self._pause(error.retry_after)
+            except TelegramForbiddenError as error:
+                return Outcome(unit, OutboxStatus.BLOCKED, error.message)
+            except TelegramBadRequest as error:
+                return Outcome(unit, OutboxStatus.FAILED, error.message)
+            except (TelegramServerError, TelegramNetworkError, TelegramUnauthorizedError) as error:
+                return Outcome(unit, RETRY, f"{type(error).__name__}: {error.message}")
+            except TimeoutError:
+                return Outcome(unit, RETRY, "timeout")
+            except TelegramAPIError as error:
+                return Outcome(unit, OutboxStatus.FAILED, f"{type(error).__name__}: {error}")
+
+    async def _chat_turn(self, chat_id: int) -> None:
+        """Wait for this chat's next slot (one message per second per chat)."""
+        if not self.chat_interval:
+            return
+        now = time.monotonic()
+        slot = max(now, self._chat_next.get(chat_id, 0.0))
+        self._chat_next[chat_id] = slot + self.chat_interval
+        if slot > now:
+            await asyncio.sleep(slot - now)
+
+    def _chat_release(self, chat_id: int) -> None:
+        # Telegram only counts messages it accepted: a failed send does not use up the slot.
+        self._chat_next[chat_id] = self._chat_next.get(chat_id, 0.0) - self.chat_interval
+
+    def _pause(self, seconds: float) -> None:
+        until = self.clock() + timedelta(seconds=seconds)
+        if self._paused_until is None or until > self._paused_until:
+            log.warning("outbox: 429 from Telegram, every send pauses %ss", seconds)
+            self._paused_until = until
+
+    def _paused(self) -> bool:
+        return self._paused_until is not None and self.clock() < self._paused_until
+
+    async def _wait_pause(self) -> None:
+        while self._paused_until is not None:
+            left = (self._paused_until - self.clock()).total_seconds()
+            if left <= 0:
+                return
+            await self.sleep(left)
+
+    # --- recording
+
+    async def _flush(self, force: bool = True) -> None:
+        due = time.monotonic() - self._last_flush >= FLUSH_EVERY
+        if not self._results or not (force or due or len(self._results) >= FLUSH_SIZE):
+            return
+        results, self._results = self._results, []
+        self._last_flush = time.monotonic()
+        async with self._db, self.sessionmaker() as session:
+            now = self.clock()
+            await self._record(session, results, now)
+            await session.commit()
+
+    async def _record(self, session: AsyncSession, results: list[Outcome], now: datetime) -> None:
+        by_status: dict[tuple[str, str | None], list[int]] = {}
+        blocked: list[int] = []
+        for result in results:
+            status, error = result.status, result.error
+            if status == RETRY:
+                status, error = await self._retry(session, result, now)
+                if status == RETRY:
+                    continue
+            if status == OutboxStatus.BLOCKED:
+                blocked.append(result.unit.user_id)
+            by_status.setdefault((status, error), []).extend(result.unit.ids)
+            self.stats[str(status)] += 1
+            self._log(result.unit, status, error)
+        for (status, error), ids in by_status.items():
+            await outbox.finish(session, ids, status, now, error, tried=True)
+        await outbox.block_users(session, blocked, now)
+
+    async def _retry(
+        self, session: AsyncSession, result: Outcome, now: datetime
+    ) -> tuple[str, str | None]:
+        unit, attempts = result.unit, result.unit.attempts
+        if attempts >= self.settings.delivery_max_attempts:
+            return OutboxStatus.FAILED, f"gave up after {attempts} attempts: {result.error}"
+        delay = min(
+            self.settings.delivery_backoff_base * 2 ** (attempts - 1),
+            self.settings.delivery_backoff_max,
+        )
+        await outbox.retry_later(
+            session, unit.ids, now + timedelta(seconds=delay), result.error or ""
+        )
+        self.stats["retry"] += 1
+        log.info("outbox: retry to %s in %.1fs (%s)", unit.user_id, delay, result.error)
+        return RETRY, None
+
+    def _log(self, unit: Unit, status: str, error: str | None) -> None:
+        kinds = ",".join(row.kind for row in unit.rows)
+        if status == OutboxStatus.SENT:
+            log.debug("outbox sent: %s to user %s", kinds, unit.user_id)
+        else:
+            log.info("outbox %s: %s to user %s (%s)", status, kinds, unit.user_id, error)
+
+    # --- idling and stopping
+
+    async def _idle(self, until_empty: bool) -> bool:
+        """Sleep until the next row is due or wake(); False when until_empty and nothing is left."""
+        async with self.sessionmaker() as session:
+            next_due = await outbox.next_due(session)
+        if next_due is None and until_empty:
+            return False
+        wait = self.settings.delivery_idle_seconds
+        if next_due is not None:
+            wait = min(wait, (next_due - self.clock()).total_seconds())
+        if wait <= 0:
+            self._dry_until = 0.0
+            return True
+        waker = asyncio.create_task(self._wake.wait())
+        sleeper = asyncio.create_task(self.sleep(wait))
+        await asyncio.wait({waker, sleeper}, return_when=asyncio.FIRST_COMPLETED)
+        for task in (waker, sleeper):
+            task.cancel()
+        self._dry_until = 0.0
+        return True
+
+    async def _shutdown(self, ready: deque[Unit], tasks: set[asyncio.Task[None]]) -> None:
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+        await self._flush()
+        if ready:
+            async with self._db, self.sessionmaker() as session:
+                await outbox.release(session, [i for unit in ready for i in unit.ids])
+                await session.commit()
+        log.info("outbox: worker stopped; %s", dict(self.stats))
+
+
+def _reasons(reasons: list[str]) -> str | None:
+    distinct = sorted(set(reasons))
+    return "; ".join(distinct) if distinct else None

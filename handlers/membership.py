@@ -1,0 +1,40 @@
+"""my_chat_member in private chats: the user blocked the bot, or came back."""
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from aiogram import F, Router
+from aiogram.enums import ChatType
+from aiogram.filters import KICKED, MEMBER, ChatMemberUpdatedFilter
+from aiogram.types import ChatMemberUpdated
+
+from storage.models import User
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+async def on_blocked(event: ChatMemberUpdated, user: User, clock: Clock) -> None:
+    """User blocks the bot → notifications stop (queued ones are closed `blocked` when due)."""
+    user.blocked_at = clock()
+    log.info("user %s blocked the bot", user.id)
+
+
+async def on_unblocked(event: ChatMemberUpdated, user: User) -> None:
+    """User unblocks the bot → notifications resume (UserMiddleware already cleared blocked_at)."""
+    user.blocked_at = None
+    log.info("user %s unblocked the bot", user.id)
+
+
+def create_router() -> Router:
+    router = Router(name="membership")
+    router.my_chat_member.filter(F.chat.type == ChatType.PRIVATE)
+    router.my_chat_member.register(
+        on_blocked, ChatMemberUpdatedFilter(member_status_changed=KICKED)
+    )
+    router.my_chat_member.register(
+        on_unblocked, ChatMemberUpdatedFilter(member_status_changed=MEMBER)
+    )
+    return router

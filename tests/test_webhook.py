@@ -1,0 +1,140 @@
+"""Webhook mode: the aiohttp app checks Telegram's secret token and answers /healthz."""
+
+import asyncio
+import os
+import socket
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from aiogram.utils.i18n import I18n
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.app import App, webhook_application
+from bot.factory import create_bot, create_dispatcher
+from bot.fakeapi import FakeBotAPI
+from bot.gazetteer import Gazetteer
+from bot.settings import Settings
+from storage.db import create_engine, create_sessionmaker
+from tests.e2e import TOKEN, plain
+
+ROOT = Path(__file__).resolve().parent.parent
+SECRET = "s3cret-token_1"
+HOOK = "/telegram/hook"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+
+def start_update(update_id: int, user_id: int) -> dict[str, Any]:
+    user = {"id": user_id, "is_bot": False, "first_name": "Alice", "language_code": "fr"}
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": 1,
+            "from": user,
+            "chat": {"id": user_id, "type": "private", "first_name": "Alice"},
+            "date": 1_790_000_000,
+            "text": "/start",
+            "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+        },
+    }
+
+
+@pytest.fixture
+async def webhook(
+    db_url: str, gazetteer: Gazetteer, i18n: I18n
+) -> AsyncIterator[tuple[TestClient[Any, Any], FakeBotAPI]]:
+    async with FakeBotAPI(TOKEN) as fake:
+        settings = Settings(
+            bot_token=TOKEN,
+            telegram_api_url=fake.base_url,
+            database_url=db_url,
+            webhook_url=f"https://bot.example.org{HOOK}",
+            webhook_secret=SECRET,
+            _env_file=None,
+        )
+        engine = create_engine(db_url)
+        dispatcher = create_dispatcher(settings, create_sessionmaker(engine), gazetteer, i18n)
+        app = App(settings, engine, i18n, create_bot(settings), dispatcher)
+        async with TestClient(TestServer(webhook_application(app, SECRET))) as client:
+            yield client, fake
+        await app.close()
+
+
+async def test_update_with_the_secret_is_handled(
+    webhook: tuple[TestClient[Any, Any], FakeBotAPI], i18n: I18n
+) -> None:
+    client, fake = webhook
+    response = await client.post(HOOK, json=start_update(1, 42), headers={SECRET_HEADER: SECRET})
+    assert response.status == 200
+    await fake.wait_for(lambda: len(fake.sent_to(42)) >= 2)
+    assert fake.sent_to(42)[0]["text"] == plain(i18n.gettext("start.greeting", locale="fr"))
+
+
+@pytest.mark.parametrize("headers", [{}, {SECRET_HEADER: "wrong"}, {SECRET_HEADER: ""}])
+async def test_update_without_the_secret_is_rejected(
+    webhook: tuple[TestClient[Any, Any], FakeBotAPI], headers: dict[str, str]
+) -> None:
+    client, fake = webhook
+    response = await client.post(HOOK, json=start_update(1, 41), headers=headers)
+    assert response.status == 401
+    # The same update with the secret is answered: so the rejected one was never handled.
+    await client.post(HOOK, json=start_update(2, 42), headers={SECRET_HEADER: SECRET})
+    await fake.wait_for(lambda: fake.sent_to(42))
+    assert fake.sent_to(41) == []
+    assert [c for c in fake.calls if c.params.get("chat_id") == 41] == []
+
+
+async def test_healthz(webhook: tuple[TestClient[Any, Any], FakeBotAPI]) -> None:
+    client, _fake = webhook
+    response = await client.get("/healthz")
+    assert response.status == 200
+    assert await response.json() == {"ok": True}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def test_run_serves_the_webhook_when_webhook_url_is_set(tmp_path: Path) -> None:
+    """`python -m bot run` with WEBHOOK_URL: registers the webhook and serves it."""
+    port = free_port()
+    async with FakeBotAPI(TOKEN) as fake:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("WEBHOOK_", "DATABASE"))}
+        env |= {
+            "PYTHONPATH": str(ROOT),
+            "BOT_TOKEN": TOKEN,
+            "TELEGRAM_API_URL": fake.base_url,
+            "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
+            "WEBHOOK_URL": f"http://127.0.0.1:{port}{HOOK}",
+            "WEBHOOK_SECRET": SECRET,
+            "WEBHOOK_HOST": "127.0.0.1",
+            "WEBHOOK_PORT": str(port),
+        }
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", cwd=tmp_path, env=env,
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        try:
+            [registered] = await fake.wait_for_calls("setWebhook", timeout=60)
+            assert registered.params["url"] == env["WEBHOOK_URL"]
+            assert registered.params["secret_token"] == SECRET
+            async with aiohttp.ClientSession(f"http://127.0.0.1:{port}") as http:
+                for _attempt in range(100):  # the site starts right after setWebhook
+                    try:
+                        async with http.get("/healthz") as response:
+                            assert response.status == 200
+                            break
+                    except aiohttp.ClientConnectionError:
+                        await asyncio.sleep(0.1)
+                else:
+                    pytest.fail("the webhook server never answered /healthz")
+                async with http.post(HOOK, json=start_update(1, 41)) as response:
+                    assert response.status == 401
+        finally:
+            process.terminate()
+            await asyncio.wait_for(process.wait(), 30)
