@@ -45,7 +45,7 @@ def create_dispatcher(
 ) -> Dispatcher:
     dp = Dispatcher(storage=MemoryStorage(), settings=settings, gazetteer=gazetteer, clock=clock)
     dp.update.outer_middleware(DbSessionMiddleware(sessionmaker))
-    dp.update.outer_middleware(UserMiddleware(settings.default_radius_km))
+    dp.update.outer_middleware(UserMiddleware(settings.default_radius_km, settings.default_locale))
     UserLocaleMiddleware(i18n).setup(dp)
     dp.include_routers(
         membership.create_router(),

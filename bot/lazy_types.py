@@ -5,7 +5,7 @@ aiogram 3 rebuilds all of its ~500 Telegram types (and API methods) with `model_
 types this bot never receives. The models are declared with `defer_build=True`, so pydantic can
 build each one when it is first validated; it only needs the namespace that aiogram would have
 passed to resolve forward references. During aiogram's import we record that namespace on each
-class (and in its module, for models built as part of another) instead of building it.
+class (and on the API methods, whose schemas include types) instead of building it.
 `tests/test_lazy_types.py` checks every type still builds.
 
 This module must be imported before aiogram (bot/__init__.py does it).
@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import BaseModel
 
 DEFERRED: list[type[BaseModel]] = []
+NAMESPACE: dict[str, Any] = {}
 
 
 def _defer_aiogram_types() -> None:
@@ -28,20 +29,36 @@ def _defer_aiogram_types() -> None:
         namespace = kwargs.get("_types_namespace")
         if namespace is None or args or len(kwargs) > 1:
             return original(cls, *args, **kwargs)  # type: ignore[no-any-return]
-        cls.__pydantic_parent_namespace__ = dict(namespace)
-        # A model built later as part of another (a method's schema includes the types it
-        # takes) resolves its names in its own module: make them all visible there too.
-        module = sys.modules[cls.__module__].__dict__
-        for name, value in namespace.items():
-            module.setdefault(name, value)
+        # One namespace dict shared by all the types (a copy each would cost ~30 MB).
+        cls.__pydantic_parent_namespace__ = namespace
+        NAMESPACE.update(namespace)
         DEFERRED.append(cls)
         return None
 
     BaseModel.model_rebuild = classmethod(deferred_rebuild)  # type: ignore[assignment,method-assign]
     try:
-        import aiogram.types  # noqa: F401
+        import aiogram.methods
+        import aiogram.methods.base
+        import aiogram.types
+        import aiogram.types.base
     finally:
         BaseModel.model_rebuild = classmethod(original)  # type: ignore[method-assign]
+    # API methods are built on first use too; their schemas include the types they take, whose
+    # forward references resolve in the namespace of the model being built: give them the types'.
+    for name in aiogram.methods.__all__:
+        method = getattr(aiogram.methods, name)
+        if isinstance(method, type) and issubclass(method, BaseModel):
+            method.__pydantic_parent_namespace__ = NAMESPACE
+    # So do the subclasses defined later, in this project (e.g. a SendMessage variant).
+    for base in (aiogram.methods.base.TelegramMethod, aiogram.types.base.TelegramObject):
+        base.__pydantic_init_subclass__ = classmethod(_give_namespace)  # type: ignore[assignment]
+
+
+def _give_namespace(cls: type[BaseModel], **_kwargs: Any) -> None:
+    if cls.__pydantic_parent_namespace__ is None:
+        cls.__pydantic_parent_namespace__ = NAMESPACE
+    else:
+        cls.__pydantic_parent_namespace__ = {**NAMESPACE, **cls.__pydantic_parent_namespace__}
 
 
 _defer_aiogram_types()

@@ -56,3 +56,17 @@ def test_every_api_method_builds() -> None:
                 pass
             except TypeError as error:
                 assert "abstract" in str(error)
+
+
+def test_a_method_subclassed_later_builds() -> None:
+    from aiogram.methods import SendMessage
+    from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+
+    class QuietSend(SendMessage):
+        pass
+
+    markup = InlineKeyboardMarkup(
+        inline_keyboard=[[InlineKeyboardButton(text="a", url="https://a.b")]]
+    )
+    request = QuietSend(chat_id=1, text="hi", reply_markup=markup)
+    assert request.reply_markup.inline_keyboard[0][0].url == "https://a.b"

@@ -12,7 +12,9 @@ async def get(session: AsyncSession, user_id: int) -> User | None:
     return await session.get(User, user_id)
 
 
-async def get_or_create(session: AsyncSession, user_id: int, radius_km: int) -> User:
+async def get_or_create(
+    session: AsyncSession, user_id: int, radius_km: int, locale: str | None = None
+) -> User:
     user = await session.get(User, user_id)
     if user is not None:
         return user
@@ -22,7 +24,7 @@ async def get_or_create(session: AsyncSession, user_id: int, radius_km: int) -> 
     now = utcnow()
     await session.execute(
         insert(User)
-        .values(id=user_id, radius_km=radius_km, created_at=now, updated_at=now)
+        .values(id=user_id, locale=locale, radius_km=radius_km, created_at=now, updated_at=now)
         .on_conflict_do_nothing(index_elements=[User.id])
     )
     user = await session.get(User, user_id)
