@@ -530,7 +530,7 @@ async def test_run_import_of_a_missing_file_exits_2(
 def test_every_operator_message_is_in_the_catalogues(lang: str) -> None:
     sources = "".join(
         (Path(__file__).parent.parent / "bot" / name).read_text(encoding="utf-8")
-        for name in ("importer.py", "demo.py", "__main__.py")
+        for name in ("importer.py", "import_rows.py", "demo.py", "__main__.py")
     )
     keys = set(re.findall(r'"((?:cli|import)\.[a-z_.]+)"', sources))
     with (LOCALES_DIR / lang / "LC_MESSAGES" / "messages.po").open("rb") as handle:
