@@ -86,6 +86,10 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    # Alembic tells every migration it runs at each start-up, APScheduler every run of the
+    # 5-second "deliver" job: not news. Their warnings and errors still show.
+    for noisy in ("alembic", "apscheduler"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     handlers = {
         "run": cmd_run,
         "sandbox": cmd_sandbox,

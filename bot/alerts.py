@@ -18,9 +18,10 @@ user blocked the bot (as the worker records it); `skipped` when they turned the 
 recorded, never sent. The worker checks blocked and toggles again at send time.
 """
 
+import asyncio
 import logging
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -48,6 +49,7 @@ LAUNCH_HOUR = 9
 # A due time falls from 16 h before to 11 h after its campaign's start or end (moved N days earlier
 # for the N-day deadline), DST included: the SQL prefilter's bounds, with an hour to spare.
 BEFORE, AFTER = timedelta(hours=12), timedelta(hours=17)
+BATCH = 2500  # outbox rows per insert while the scan builds the next ones
 
 
 @dataclass(frozen=True)
@@ -220,6 +222,49 @@ async def write(
     return inserted
 
 
+def batches(
+    due: Iterable[Alert],
+    followers: dict[int, list[Any]],
+    *,
+    now: datetime,
+    oldest: datetime,
+    tz: str,
+) -> Iterator[list[dict[str, Any]]]:
+    """The due alerts' outbox rows, about BATCH at a time."""
+    deliveries = Deliveries(tz)
+    rows: list[dict[str, Any]] = []
+    for alert in due:
+        rows += outbox_rows(
+            alert, followers[alert.campaign_id], now=now, deliveries=deliveries, oldest=oldest
+        )
+        if len(rows) >= BATCH:
+            yield rows
+            rows = []
+    if rows:
+        yield rows
+
+
+async def write_while_building(
+    session: AsyncSession, batches: Iterable[list[dict[str, Any]]], report: ScanReport
+) -> None:
+    """write() each batch while the next one is built: the database works in the meantime.
+
+    One write at a time (they share the session's connection); at most one batch is built ahead.
+    """
+    writing: asyncio.Task[int] | None = None
+    try:
+        for rows in batches:
+            if writing is not None:
+                await writing
+            writing = asyncio.create_task(write(session, rows, report))
+            await asyncio.sleep(0)  # let it send its statement before the next batch is built
+        if writing is not None:
+            await writing
+    finally:
+        if writing is not None and not writing.done():  # never leave the session in use
+            await asyncio.wait([writing])
+
+
 async def scan(session: AsyncSession, *, now: datetime, settings: Settings) -> ScanReport:
     """Queue the deadline, launch and result alerts due in (watermark, now]; no commit."""
     tz = settings.timezone
@@ -240,14 +285,8 @@ async def scan(session: AsyncSession, *, now: datetime, settings: Settings) -> S
         by_campaign: dict[int, list[Any]] = defaultdict(list)
         for follower in await repo.followers(session, sorted({a.campaign_id for a in due})):
             by_campaign[follower.campaign_id].append(follower)
-        deliveries = Deliveries(tz)
-        rows = []
-        for alert in due:
-            followers = by_campaign[alert.campaign_id]
-            rows += outbox_rows(
-                alert, followers, now=now, deliveries=deliveries, oldest=now - grace
-            )
-        await write(session, rows, report)
+        rows = batches(due, by_campaign, now=now, oldest=now - grace, tz=tz)
+        await write_while_building(session, rows, report)
     await repo.set_watermark(session, SCAN_JOB, now)
     log.info(
         "alert scan (%s, %s]: %d queued, %d missed, %d skipped",

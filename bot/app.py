@@ -1,8 +1,11 @@
 """Running the bot: long polling, or a webhook server when WEBHOOK_URL is set."""
 
 import asyncio
+import contextlib
 import logging
 import secrets
+import signal
+from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -60,7 +63,8 @@ class Background:
     task: "asyncio.Task[None]"
 
     async def stop(self) -> None:
-        self.scheduler.shutdown()
+        """The scheduler first (a running scan may finish and queue), then the worker."""
+        await self.scheduler.stop()
         self.worker.stop()
         await self.task
 
@@ -80,7 +84,8 @@ async def run_polling(app: App) -> None:
     await set_commands(app.bot, app.i18n)
     background = await start_background(app)
     try:
-        await app.dispatcher.start_polling(app.bot, handle_signals=True)
+        # aiogram stops polling on SIGTERM/SIGINT; the worker still needs the bot's session.
+        await app.dispatcher.start_polling(app.bot, handle_signals=True, close_bot_session=False)
     finally:
         await background.stop()
 
@@ -100,18 +105,44 @@ def webhook_application(app: App, secret: str) -> web.Application:
 
 
 async def run_webhook(app: App) -> None:
+    """Serve the webhook until SIGTERM or SIGINT, then stop the worker, scheduler and server."""
     secret = app.settings.webhook_secret or secrets.token_urlsafe(32)
     assert app.settings.webhook_url
-    await set_commands(app.bot, app.i18n)
-    await app.bot.set_webhook(app.settings.webhook_url, secret_token=secret)
-    runner = web.AppRunner(webhook_application(app, secret))
-    await runner.setup()
-    site = web.TCPSite(runner, app.settings.webhook_host, app.settings.webhook_port)
-    await site.start()
-    log.info("webhook served on %s:%s", app.settings.webhook_host, app.settings.webhook_port)
-    background = await start_background(app)
+    stop = asyncio.Event()
+    with stop_on_signals(stop):
+        await set_commands(app.bot, app.i18n)
+        await app.bot.set_webhook(app.settings.webhook_url, secret_token=secret)
+        runner = web.AppRunner(webhook_application(app, secret))
+        await runner.setup()
+        try:
+            site = web.TCPSite(runner, app.settings.webhook_host, app.settings.webhook_port)
+            await site.start()
+            log.info(
+                "webhook served on %s:%s", app.settings.webhook_host, app.settings.webhook_port
+            )
+            background = await start_background(app)
+            try:
+                await stop.wait()
+            finally:
+                await background.stop()
+        finally:
+            await runner.cleanup()  # also closes the bot's session (aiogram's on_shutdown)
+
+
+@contextlib.contextmanager
+def stop_on_signals(stop: asyncio.Event) -> Iterator[None]:
+    """SIGTERM and SIGINT set `stop` while in the block (then their usual handling is back)."""
+    loop = asyncio.get_running_loop()
+    signals = (signal.SIGTERM, signal.SIGINT)
+    for sig in signals:
+        loop.add_signal_handler(sig, _on_signal, sig, stop)
     try:
-        await asyncio.Event().wait()
+        yield
     finally:
-        await background.stop()
-        await runner.cleanup()
+        for sig in signals:
+            loop.remove_signal_handler(sig)
+
+
+def _on_signal(sig: signal.Signals, stop: asyncio.Event) -> None:
+    log.info("received %s: stopping", sig.name)
+    stop.set()

@@ -6,9 +6,9 @@ A long-running task (started by bot.app, or `python -m bot deliver` as its own p
    anything is sent. Rows of blocked users are closed `blocked`, kinds the user turned off
    `skipped`, rows waiting longer than the grace since their not_before `missed`; the rest is
    rendered, one message per user (bot.notifications.render_messages).
-2. **Send** concurrently (at most `delivery_concurrency` in flight), paced by a sliding window
-   at the global rate (Pacer) and by a per-chat slot (one message per second per chat). A 429
-   pauses every send for `retry_after` and the message is sent again (not an attempt).
+2. **Send** concurrently (at most `delivery_concurrency` in flight), paced (bot.pacing) at the
+   global rate and one message per second per chat. A 429 pauses every send for `retry_after`
+   and the message is sent again (not an attempt).
 3. **Record** the answers in small batched commits: sent; 403 → the user is marked blocked and all
    their queued rows too; 400 → failed with the reason; 5xx, timeouts and network errors → pending
    again with exponential backoff, failed after `delivery_max_attempts`.
@@ -42,12 +42,12 @@ from aiogram.exceptions import (
     TelegramServerError,
     TelegramUnauthorizedError,
 )
-from aiogram.methods import SendMessage
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.i18n import pick_locale
 from bot.notifications import load_kinds, render_item, render_messages, wanted
+from bot.pacing import ChatSlots, Pacer, Pause, SendNotification
 from bot.settings import Settings
 from storage.models import Outbox, OutboxStatus, User, utcnow
 from storage.repo import outbox
@@ -55,21 +55,10 @@ from storage.repo import outbox
 log = logging.getLogger(__name__)
 
 Sleep = Callable[[float], Awaitable[Any]]
-# One message per second per chat, with a margin: Telegram counts arrivals, which jitter.
-CHAT_MARGIN = 1.05
+
 FLUSH_EVERY = 0.1  # seconds between result commits while sending (unrecorded sends may repeat)
 FLUSH_SIZE = 200
 RETRY = "retry"
-
-
-class SendNotification(SendMessage):
-    """sendMessage whose answer is not parsed into a Message: the worker only needs "accepted".
-
-    Parsing every answer into aiogram's Message model costs about a fifth of the worker's time
-    per message at paid-broadcast rates; errors are still raised as aiogram's exceptions.
-    """
-
-    __returning__ = dict  # type: ignore[assignment]
 
 
 @dataclass
@@ -104,49 +93,6 @@ class Closed:
     reasons: list[str] = field(default_factory=list)
 
 
-class Pacer:
-    """At most `rate` send starts in any sliding window of WINDOW seconds, spread out evenly.
-
-    Telegram counts messages per second: the sliding window is that rule itself (a hard cap).
-    Within it, sends follow a schedule one gap apart (1.5 x the rate) that may run a few gaps
-    late and catch up, so the loop's late wake-ups (it sleeps in whole milliseconds) are not
-    lost as with a leaky bucket of capacity 1 (aiolimiter). The average is rate / WINDOW (29.4/s
-    for 30/s); WINDOW is a little over 1 s because the server counts arrivals, which jitter.
-    """
-
-    WINDOW = 1.02
-    MIN_GAP_FACTOR = 1.5
-    CATCH_UP_GAPS = 3
-    MIN_SLEEP = 0.002
-    HIGH_RATE_MARGIN = 0.05
-
-    def __init__(self, rate: float) -> None:
-        # High rates keep a few percent of the window free too: more sends, more arrival jitter.
-        self.limit = max(1, int(rate * (1 - self.HIGH_RATE_MARGIN) if rate >= 100 else rate))
-        self.gap = 1.0 / (rate * self.MIN_GAP_FACTOR)
-        self._starts: deque[float] = deque()
-        self._next = 0.0
-        self._lock = asyncio.Lock()
-
-    async def acquire(self) -> None:
-        async with self._lock:  # first come, first served
-            loop = asyncio.get_running_loop()
-            wait = self._wait(loop.time())
-            if wait > 0:  # we hold the lock: once waited, the window has room
-                await asyncio.sleep(wait)
-            now = loop.time()
-            self._starts.append(now)
-            self._next = max(self._next, now - self.CATCH_UP_GAPS * self.gap) + self.gap
-
-    def _wait(self, now: float) -> float:
-        starts = self._starts
-        while starts and now - starts[0] >= self.WINDOW:
-            starts.popleft()
-        wait = starts[0] + self.WINDOW - now if len(starts) >= self.limit else 0.0
-        gap = self._next - now
-        return max(wait, gap if gap > self.MIN_SLEEP else 0.0)
-
-
 class DeliveryWorker:
     def __init__(
         self,
@@ -163,8 +109,8 @@ class DeliveryWorker:
         self.paid = settings.allow_paid_broadcast
         rate = settings.paid_broadcast_rate if self.paid else settings.delivery_rate
         self.pacer = Pacer(rate)
-        per_chat = settings.delivery_per_chat_rate
-        self.chat_interval = CHAT_MARGIN / per_chat if per_chat > 0 else 0.0
+        self.chats = ChatSlots(settings.delivery_per_chat_rate)
+        self.pause = Pause()
         self.grace = timedelta(hours=settings.alert_grace_hours)
         self.stats: Counter[str] = Counter()  # sent, blocked, failed, skipped, missed, 429, retry
         self._slots = asyncio.Semaphore(settings.delivery_concurrency)
@@ -172,8 +118,6 @@ class DeliveryWorker:
         self._results: list[Outcome] = []
         self._last_flush = 0.0
         self._dry_until = 0.0
-        self._paused_until: datetime | None = None
-        self._chat_next: dict[int, float] = {}
         self._wake = asyncio.Event()
         self._stop = asyncio.Event()
 
@@ -301,15 +245,16 @@ class DeliveryWorker:
         finally:
             self._slots.release()
         if outcome.status != OutboxStatus.SENT:
-            self._chat_release(unit.user_id)
+            self.chats.release(unit.user_id)
         self._results.append(outcome)
 
     async def _send(self, unit: Unit) -> Outcome:
-        await self._chat_turn(unit.user_id)
+        await self.chats.turn(unit.user_id)
         while True:
-            await self._wait_pause()
+            while (left := self.pause.left(self.clock())) > 0:
+                await self.sleep(left)
             await self.pacer.acquire()
-            if self._paused():
+            if self.pause.left(self.clock()) > 0:
                 continue
             try:
                 method = SendNotification(
@@ -322,7 +267,7 @@ class DeliveryWorker:
                 return Outcome(unit, OutboxStatus.SENT)
             except TelegramRetryAfter as error:
                 self.stats["429"] += 1
-                self._pause(error.retry_after)
+                self.pause.start(self.clock(), error.retry_after)
             except TelegramForbiddenError as error:
                 return Outcome(unit, OutboxStatus.BLOCKED, error.message)
             except TelegramBadRequest as error:
@@ -333,36 +278,6 @@ class DeliveryWorker:
                 return Outcome(unit, RETRY, "timeout")
             except TelegramAPIError as error:
                 return Outcome(unit, OutboxStatus.FAILED, f"{type(error).__name__}: {error}")
-
-    async def _chat_turn(self, chat_id: int) -> None:
-        """Wait for this chat's next slot (one message per second per chat)."""
-        if not self.chat_interval:
-            return
-        now = time.monotonic()
-        slot = max(now, self._chat_next.get(chat_id, 0.0))
-        self._chat_next[chat_id] = slot + self.chat_interval
-        if slot > now:
-            await asyncio.sleep(slot - now)
-
-    def _chat_release(self, chat_id: int) -> None:
-        # Telegram only counts messages it accepted: a failed send does not use up the slot.
-        self._chat_next[chat_id] = self._chat_next.get(chat_id, 0.0) - self.chat_interval
-
-    def _pause(self, seconds: float) -> None:
-        until = self.clock() + timedelta(seconds=seconds)
-        if self._paused_until is None or until > self._paused_until:
-            log.warning("outbox: 429 from Telegram, every send pauses %ss", seconds)
-            self._paused_until = until
-
-    def _paused(self) -> bool:
-        return self._paused_until is not None and self.clock() < self._paused_until
-
-    async def _wait_pause(self) -> None:
-        while self._paused_until is not None:
-            left = (self._paused_until - self.clock()).total_seconds()
-            if left <= 0:
-                return
-            await self.sleep(left)
 
     # --- recording
 
@@ -427,6 +342,8 @@ class DeliveryWorker:
             next_due = await outbox.next_due(session)
         if next_due is None and until_empty:
             return False
+        if self._stop.is_set():  # stop() came during the read: do not start a sleep
+            return True
         wait = self.settings.delivery_idle_seconds
         if next_due is not None:
             wait = min(wait, (next_due - self.clock()).total_seconds())

@@ -8,11 +8,16 @@ missed runs into one, allow one instance at a time and a misfire grace period.
   queues the due alerts in the outbox, committed here; then the worker is woken.
 - "deliver" (every `delivery_idle_seconds`): wakes the long-running DeliveryWorker task, which
   also wakes itself when the next row is due; the job is a safety net, never a second sender.
+
+Stopping (`await stop()`) lets a running job finish for up to STOP_GRACE seconds, then cancels it;
+a cancelled scan rolls back and its window is scanned again at the next start (the watermark
+moves only with its commit). APScheduler's own shutdown would cancel it and log a traceback.
 """
 
+import asyncio
 import importlib
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
@@ -23,6 +28,8 @@ from bot.settings import Settings
 from storage.models import utcnow
 
 log = logging.getLogger(__name__)
+
+STOP_GRACE = 5.0  # seconds a running job may take to finish when the bot stops
 
 
 async def alert_scan(
@@ -69,6 +76,8 @@ class Scheduler:
             wake,
             clock,
         )
+        self._running: set[asyncio.Task[Any]] = set()
+        self._stopping = False
         self.scheduler = AsyncIOScheduler(
             timezone="UTC",
             job_defaults={
@@ -87,24 +96,59 @@ class Scheduler:
         """Add (or replace, same ids) the jobs."""
         s = self.settings
         self.scheduler.add_job(
-            alert_scan,
+            self._run,
             "interval",
             minutes=s.alert_scan_minutes,
             id="alert_scan",
+            name="alert_scan",
             replace_existing=True,
-            args=(self.sessionmaker, s, self.clock, self.wake),
+            args=(alert_scan, self.sessionmaker, s, self.clock, self.wake),
             **({"next_run_time": utcnow()} if scan_now else {}),
         )
         self.scheduler.add_job(
-            deliver,
+            self._run,
             "interval",
             seconds=s.delivery_idle_seconds,
             id="deliver",
+            name="deliver",
             replace_existing=True,
-            args=(self.wake,),
+            args=(deliver, self.wake),
         )
 
+    async def _run(self, job: Callable[..., Awaitable[Any]], *args: Any) -> Any:
+        """Run a job, known to stop() while it runs."""
+        task = asyncio.current_task()
+        assert task is not None
+        self._running.add(task)
+        try:
+            return await job(*args)
+        except asyncio.CancelledError:
+            if not self._stopping:
+                raise
+            log.info(
+                "%s: cancelled as the bot stops; it runs again at the next start", job.__name__
+            )
+            return None
+        finally:
+            self._running.discard(task)
+
+    async def stop(self, grace: float = STOP_GRACE) -> None:
+        """No new runs; a running job may finish within `grace` seconds, then it is cancelled."""
+        if not self.scheduler.running:
+            return
+        self._stopping = True
+        self.scheduler.pause()
+        running = set(self._running)
+        if running:
+            _done, late = await asyncio.wait(running, timeout=grace)
+            for task in late:
+                task.cancel()
+            if late:
+                await asyncio.wait(late)
+        self.shutdown()
+
     def shutdown(self) -> None:
+        """Stop at once (a running job would be cancelled by APScheduler: prefer stop())."""
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
 
