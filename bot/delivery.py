@@ -47,7 +47,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.i18n import pick_locale
 from bot.notifications import load_kinds, render_item, render_messages, wanted
-from bot.pacing import ChatSlots, Pacer, Pause, SendNotification
+from bot.pacing import ChatSlots, Pacer, Pause, send_notification
 from bot.settings import Settings
 from storage.models import Outbox, OutboxStatus, User, utcnow
 from storage.repo import outbox
@@ -257,13 +257,13 @@ class DeliveryWorker:
             if self.pause.left(self.clock()) > 0:
                 continue
             try:
-                method = SendNotification(
-                    chat_id=unit.user_id,
-                    text=unit.text,
-                    allow_paid_broadcast=True if self.paid else None,
+                await send_notification(
+                    self.bot,
+                    unit.user_id,
+                    unit.text,
+                    paid=self.paid,
+                    timeout=self.settings.delivery_request_timeout,
                 )
-                # aiogram hints int, aiohttp takes any number of seconds.
-                await self.bot(method, request_timeout=self.settings.delivery_request_timeout)  # type: ignore[arg-type]
                 return Outcome(unit, OutboxStatus.SENT)
             except TelegramRetryAfter as error:
                 self.stats["429"] += 1
