@@ -45,6 +45,7 @@ from aiogram.exceptions import (
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.alerts import days_to_go
 from bot.i18n import pick_locale
 from bot.notifications import load_kinds, render_item, render_messages, wanted
 from bot.pacing import ChatSlots, Pacer, Pause, send_notification
@@ -175,6 +176,7 @@ class DeliveryWorker:
             now = self.clock()
             rows = await outbox.claim_due(session, now, self.settings.delivery_batch)
             users = await outbox.users_by_id(session, (row.user_id for row in rows))
+            await self._refresh_figures(session, rows, now)
             units, closed = self._sort(rows, users, now)
             for status, group in closed.items():
                 await outbox.finish(session, group.ids, status, now, _reasons(group.reasons))
@@ -182,6 +184,23 @@ class DeliveryWorker:
         if not rows:
             self._dry_until = time.monotonic() + FLUSH_EVERY
         return units
+
+    async def _refresh_figures(
+        self, session: AsyncSession, rows: Sequence[Outbox], now: datetime
+    ) -> None:
+        """A deadline alert says what is missing as of its sending, not of its queuing.
+
+        Quiet hours or a digest may hold it for hours while people contribute; the row then
+        records what was actually sent.
+        """
+        deadlines = [row for row in rows if row.kind == "deadline" and row.campaign_id]
+        figures = await outbox.campaign_figures(session, (row.campaign_id for row in deadlines))
+        for row in deadlines:
+            current = figures.get(row.campaign_id)  # type: ignore[arg-type]
+            if current is not None:
+                ends_at = datetime.fromisoformat(str(row.content["ends_at"]))
+                days = days_to_go(now, ends_at, self.settings.timezone)
+                row.content = {**row.content, **current, "days": days}
 
     def _sort(
         self, rows: Sequence[Outbox], users: dict[int, User], now: datetime

@@ -45,9 +45,9 @@ async def test_deadline_and_milestone_arrive_as_one_message(
     before = len(chat.messages)
 
     async with sessionmaker() as session:
+        report = await scan(session, now=now, settings=harness.settings)
         item = await session.get(Campaign, project)
         await record_progress(session, item, 120_000, 40, now)  # 20 % → 60 %: the 50 % milestone
-        report = await scan(session, now=now, settings=harness.settings)
         await session.commit()
     assert report.queued == 1
 
@@ -68,7 +68,8 @@ async def test_deadline_and_milestone_arrive_as_one_message(
         )
         in text
     )
-    # 800 € to go over the 7 calendar days left, rounded up to the euro: 115 € a day.
+    # Queued when 1 600 € were missing, sent with the figures of its sending: 800 € to go over
+    # the 7 calendar days left, rounded up to the euro: 115 € a day.
     assert (
         chat.t(
             "alert.to_go",

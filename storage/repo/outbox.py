@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Outbox, OutboxStatus, User, utcnow
+from storage.models import Campaign, Outbox, OutboxStatus, User, utcnow
 
 CHUNK = 5000  # rows per executemany on SQLite
 FINAL = (
@@ -276,3 +276,25 @@ async def counts(session: AsyncSession) -> list[tuple[str, str, int]]:
 
 def _cut(error: str | None) -> str | None:
     return None if error is None else error[:300]
+
+
+async def campaign_figures(
+    session: AsyncSession, campaign_ids: Iterable[int]
+) -> dict[int, dict[str, int]]:
+    """The current raised amount, goal and backers of these campaigns."""
+    ids = list(set(campaign_ids))
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(Campaign.id, Campaign.raised_cents, Campaign.goal_cents, Campaign.backers).where(
+            Campaign.id.in_(ids)
+        )
+    )
+    return {
+        row.id: {
+            "raised_cents": row.raised_cents,
+            "goal_cents": row.goal_cents,
+            "backers": row.backers,
+        }
+        for row in rows
+    }
