@@ -12,8 +12,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.gazetteer import Gazetteer
-from bot.importer import CliText, ImportReport, import_records, in_transaction, print_report
+from bot.importer import CliText, ImportReport, import_records, print_report
 from bot.settings import Settings
+from storage.db import in_migrated_session
 
 SOURCE = "demo"
 DEMO_TZ = ZoneInfo("Europe/Paris")
@@ -270,7 +271,7 @@ async def run_demo(settings: Settings, cli_text: CliText) -> int:
     async def work(session: AsyncSession) -> ImportReport:
         return await load_demo(session, gazetteer, now)
 
-    report = await in_transaction(settings, work)
+    report = await in_migrated_session(settings.database_url, work)
     print(cli_text("cli.demo.loaded"))
     print_report(report, (), cli_text)
     return 0

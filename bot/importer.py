@@ -9,7 +9,7 @@ import csv
 import io
 import json
 import sys
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,7 +29,7 @@ from bot.import_rows import (
 )
 from bot.progress_updates import record_progress
 from bot.settings import Settings
-from storage.db import create_engine, create_sessionmaker, migrate
+from storage.db import in_migrated_session
 from storage.models import Campaign, Reward
 from storage.repo.imports import campaigns_by_external_id
 
@@ -45,7 +45,6 @@ __all__ = [
     "Rejection",
     "import_campaigns",
     "import_records",
-    "in_transaction",
     "parse_rows",
     "print_report",
     "read_records",
@@ -206,19 +205,6 @@ async def import_records(
 # --- command line -----------------------------------------------------------------------------
 
 
-async def in_transaction(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    """Run `work` in one session on the migrated database and commit if it returns."""
-    engine = create_engine(settings.database_url)
-    try:
-        await migrate(engine)
-        async with create_sessionmaker(engine)() as session:
-            result = await work(session)
-            await session.commit()
-            return result
-    finally:
-        await engine.dispose()
-
-
 def print_report(report: ImportReport, rejections: Iterable[Rejection], cli_text: CliText) -> None:
     for rejection in rejections:
         reason = cli_text(rejection.reason_key, **rejection.values)
@@ -247,6 +233,6 @@ async def run_import(
     async def work(session: AsyncSession) -> tuple[ImportReport, list[Rejection]]:
         return await import_records(session, records, source, gazetteer, tz=settings.timezone)
 
-    report, rejections = await in_transaction(settings, work)
+    report, rejections = await in_migrated_session(settings.database_url, work)
     print_report(report, rejections, cli_text)
     return 1 if rejections else 0

@@ -9,7 +9,7 @@ from bot.delivery import DeliveryWorker
 from bot.factory import create_bot
 from bot.i18n import create_i18n
 from bot.settings import Settings
-from storage.db import create_engine, create_sessionmaker, migrate
+from storage.db import create_engine, create_sessionmaker, in_migrated_session, migrate
 from storage.repo import outbox
 
 Text = Callable[..., str]
@@ -17,12 +17,7 @@ Text = Callable[..., str]
 
 async def print_counts(settings: Settings, text: Text) -> int:
     """A table of the outbox: one line per status and kind, with totals per status."""
-    engine = create_engine(settings.database_url)
-    try:
-        async with create_sessionmaker(engine)() as session:
-            rows = await outbox.counts(session)
-    finally:
-        await engine.dispose()
+    rows = await in_migrated_session(settings.database_url, outbox.counts)
     if not rows:
         print(text("cli.outbox.empty"))
         return 0

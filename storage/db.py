@@ -1,9 +1,10 @@
 """Engine, sessions and migrations."""
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -74,3 +75,20 @@ def _upgrade_on_connection(connection: Any) -> None:
     config = alembic_config(connection.engine.url.render_as_string(hide_password=False))
     config.attributes["connection"] = connection
     command.upgrade(config, "head")
+
+
+T = TypeVar("T")
+
+
+async def in_migrated_session(url: str, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """For command-line tools: run `work` in one session on the migrated database, commit if it
+    returns, and close the engine."""
+    engine = create_engine(url)
+    try:
+        await migrate(engine)
+        async with create_sessionmaker(engine)() as session:
+            result = await work(session)
+            await session.commit()
+            return result
+    finally:
+        await engine.dispose()

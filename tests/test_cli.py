@@ -30,3 +30,15 @@ def test_run_without_token_explains_what_to_do(
     assert i18n.gettext("cli.no_token", locale=locale) in done.stderr
     assert "make sandbox" in done.stderr
     assert not list(tmp_path.iterdir())  # it touched nothing (no database created)
+
+
+async def test_outbox_counts_on_a_fresh_database(
+    tmp_path: Path, i18n: I18n, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.outbox_cli import print_counts
+    from bot.settings import Settings
+
+    settings = Settings(_env_file=None, database_url=f"sqlite+aiosqlite:///{tmp_path / 'o.db'}")
+    text = lambda key, **values: i18n.gettext(key, locale="en").format(**values)  # noqa: E731
+    assert await print_counts(settings, text) == 0
+    assert capsys.readouterr().out.strip() == i18n.gettext("cli.outbox.empty", locale="en")
