@@ -14,6 +14,32 @@ from tests.delivery_helpers import SkipClock, make_worker
 from tests.e2e import Chat, Harness, plain
 from tests.factories import add_campaigns, campaign
 
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # 10:00 in Paris
+
+
+async def followed_exp3d(
+    harness: Harness,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    chat: Chat,
+    raised_cents: int,
+    ends_at: datetime,
+) -> int:
+    """Exp3D (goal 2 000 €), live since 20 days, followed by `chat` through the bot."""
+    harness.clock.now = NOW
+    (project,) = await add_campaigns(
+        sessionmaker,
+        campaign(
+            NOW,
+            title="Exp3D",
+            goal_cents=200_000,
+            raised_cents=raised_cents,
+            starts_at=NOW - timedelta(days=20),
+            ends_at=ends_at,
+        ),
+    )
+    await follow_first(chat)
+    return project
+
 
 async def follow_first(chat: Chat) -> None:
     await chat.send("/start")
@@ -27,21 +53,10 @@ async def test_deadline_and_milestone_arrive_as_one_message(
     harness: Harness, sessionmaker: async_sessionmaker[AsyncSession]
 ) -> None:
     # 23 Nov 2026, 10:00 Paris: the 7-day alert of a campaign ending on 30 Nov is due now.
-    now = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
-    harness.clock.now = now
-    (project,) = await add_campaigns(
-        sessionmaker,
-        campaign(
-            now,
-            title="Exp3D",
-            goal_cents=200_000,
-            raised_cents=40_000,
-            starts_at=now - timedelta(days=20),
-            ends_at=datetime(2026, 11, 30, 17, 0, tzinfo=UTC),
-        ),
-    )
+    now = NOW
     chat = harness.chat(3001, "fr")
-    await follow_first(chat)
+    end = datetime(2026, 11, 30, 17, 0, tzinfo=UTC)
+    project = await followed_exp3d(harness, sessionmaker, chat, 40_000, end)
     before = len(chat.messages)
 
     async with sessionmaker() as session:
@@ -102,21 +117,9 @@ async def test_deadline_and_milestone_arrive_as_one_message(
 async def test_alert_in_english_for_an_english_follower(
     harness: Harness, sessionmaker: async_sessionmaker[AsyncSession]
 ) -> None:
-    now = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
-    harness.clock.now = now
-    (project,) = await add_campaigns(
-        sessionmaker,
-        campaign(
-            now,
-            title="Exp3D",
-            goal_cents=200_000,
-            raised_cents=190_000,
-            starts_at=now - timedelta(days=20),
-            ends_at=now + timedelta(days=30),
-        ),
-    )
+    now = NOW
     chat = harness.chat(3002, "en")
-    await follow_first(chat)
+    project = await followed_exp3d(harness, sessionmaker, chat, 190_000, now + timedelta(days=30))
     before = len(chat.messages)
     async with sessionmaker() as session:
         item = await session.get(Campaign, project)
