@@ -10,6 +10,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.filters import Inline
 from bot.gazetteer import Gazetteer
 from bot.settings import Settings
 from handlers.resident.cards import send_card
@@ -87,7 +88,7 @@ def create_router() -> Router:
 
 def create_fallback_router() -> Router:
     router = Router(name="fallback")
-    router.message.register(on_unknown_text, F.text)
+    router.message.register(on_unknown_text, Inline(F.text))
     router.message.register(on_unknown_message)
     router.callback_query.register(on_stale_callback)
     return router

@@ -9,6 +9,7 @@ from aiogram.enums import ChatType
 from aiogram.filters import KICKED, MEMBER, ChatMemberUpdatedFilter
 from aiogram.types import ChatMemberUpdated
 
+from bot.filters import Inline
 from storage.models import User
 
 log = logging.getLogger(__name__)
@@ -30,7 +31,7 @@ async def on_unblocked(event: ChatMemberUpdated, user: User) -> None:
 
 def create_router() -> Router:
     router = Router(name="membership")
-    router.my_chat_member.filter(F.chat.type == ChatType.PRIVATE)
+    router.my_chat_member.filter(Inline(F.chat.type == ChatType.PRIVATE))
     router.my_chat_member.register(
         on_blocked, ChatMemberUpdatedFilter(member_status_changed=KICKED)
     )

@@ -19,6 +19,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.callbacks import PlacePick, RadiusPick
 from bot.campaigns import RADII_KM
+from bot.filters import Inline
 from bot.gazetteer import Commune, Gazetteer
 from bot.geo import round_location
 from storage.models import User
@@ -161,7 +162,7 @@ async def on_place_pick(
     await use_commune(query.message, user, state, commune)
 
 
-def needs_place(message: Message, user: User | None = None) -> bool:
+async def needs_place(message: Message, user: User | None = None) -> bool:
     """Plain text from a resident who has not said where they live yet is a place."""
     text = message.text or ""
     return user is not None and not user.has_location and not text.startswith("/")
@@ -169,8 +170,8 @@ def needs_place(message: Message, user: User | None = None) -> bool:
 
 def create_router() -> Router:
     router = Router(name="places")
-    router.message.register(on_location, F.location)
-    router.message.register(on_place_text, StateFilter(Onboarding.place), F.text)
-    router.message.register(on_place_text, F.text, needs_place)
+    router.message.register(on_location, Inline(F.location))
+    router.message.register(on_place_text, StateFilter(Onboarding.place), Inline(F.text))
+    router.message.register(on_place_text, Inline(F.text), needs_place)
     router.callback_query.register(on_place_pick, PlacePick.filter())
     return router
