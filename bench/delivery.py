@@ -23,6 +23,7 @@ from typing import Any
 
 from common import bench_url, fresh_database  # type: ignore[import-not-found]
 
+from bot.app import freeze_start_up_objects
 from bot.delivery import DeliveryWorker
 from bot.factory import create_bot
 from bot.fakeapi import FakeBotAPI, FaultConfig
@@ -96,6 +97,7 @@ async def deliver(url: str, base_url: str, paid: bool) -> tuple[float, dict[str,
     # Warm up outside the timing: aiogram's models are built on first use (bot.lazy_types).
     await bot.send_message(WARM_UP_CHAT, "warm-up")
     await asyncio.sleep(1.1)  # let the warm-up leave the API's 1-second window
+    freeze_start_up_objects()  # as `python -m bot run` and `deliver` do before their loops
     cpu = time.process_time()
     started = time.perf_counter()
     await worker.run(until_empty=True)

@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import gc
 import logging
 import secrets
 import signal
@@ -54,6 +55,15 @@ async def build_app(settings: Settings, token: str | None = None, **dp_kwargs: o
     return App(settings, engine, i18n, create_bot(settings, token), dispatcher)
 
 
+def freeze_start_up_objects() -> None:
+    """Keep what start-up built (aiogram's models, the gazetteer, the catalogues) out of the
+    garbage collector's full passes. Each pass over them took about 100 ms, a stall long
+    enough to cost a paid broadcast a tenth of a second of sending, and every update handled
+    in it as much; they live as long as the process anyway."""
+    gc.collect()
+    gc.freeze()
+
+
 @dataclass
 class Background:
     """The delivery worker (a long-running task) and the scheduler that wakes it and the scan."""
@@ -83,6 +93,7 @@ async def run_polling(app: App) -> None:
     await app.bot.delete_webhook(drop_pending_updates=False)
     await set_commands(app.bot, app.i18n)
     background = await start_background(app)
+    freeze_start_up_objects()
     try:
         # aiogram stops polling on SIGTERM/SIGINT; the worker still needs the bot's session.
         await app.dispatcher.start_polling(app.bot, handle_signals=True, close_bot_session=False)
@@ -121,6 +132,7 @@ async def run_webhook(app: App) -> None:
                 "webhook served on %s:%s", app.settings.webhook_host, app.settings.webhook_port
             )
             background = await start_background(app)
+            freeze_start_up_objects()
             try:
                 await stop.wait()
             finally:

@@ -5,6 +5,7 @@ import contextlib
 import signal
 from collections.abc import Callable
 
+from bot.app import freeze_start_up_objects
 from bot.delivery import DeliveryWorker
 from bot.factory import create_bot
 from bot.i18n import create_i18n
@@ -45,6 +46,7 @@ async def run_deliver(settings: Settings, until_empty: bool) -> int:
     try:
         await migrate(engine)
         await worker.recover()
+        freeze_start_up_objects()
         await worker.run(until_empty=until_empty)
     finally:
         await bot.session.close()

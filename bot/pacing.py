@@ -115,16 +115,19 @@ class Pacer:
     HIGH_RATE = 100
     HIGH_RATE_WINDOW = 1.0
     HIGH_RATE_SHARE = 0.93
+    HIGH_RATE_CATCH_UP = 0.03
 
     def __init__(self, rate: float) -> None:
         if rate >= self.HIGH_RATE:
             self.window = self.HIGH_RATE_WINDOW
             self.limit = int(rate * self.HIGH_RATE_SHARE * self.window)
             self.gap = self.window / self.limit
+            self.catch_up = self.HIGH_RATE_CATCH_UP
         else:
             self.window = self.WINDOW
             self.limit = max(1, int(rate))
             self.gap = 1.0 / (rate * self.MIN_GAP_FACTOR)
+            self.catch_up = self.CATCH_UP_GAPS * self.gap
         self._starts: deque[float] = deque()
         self._next = 0.0
         self._lock = asyncio.Lock()
@@ -137,7 +140,7 @@ class Pacer:
                 await asyncio.sleep(wait)
             now = loop.time()
             self._starts.append(now)
-            self._next = max(self._next, now - self.CATCH_UP_GAPS * self.gap) + self.gap
+            self._next = max(self._next, now - self.catch_up) + self.gap
 
     def _wait(self, now: float) -> float:
         starts = self._starts
