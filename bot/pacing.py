@@ -105,7 +105,9 @@ class Pacer:
       fake Bot API's window, on the same monotonic clock), gaps of exactly 1/limit s. Bunched-up
       sends (gaps of 1/1,500 s) met a 429, which pauses everything for a second, whenever a busy
       loop delayed some requests; spread evenly, arrival jitter fits in the 7 % left (96 %
-      still met a few 429s once the worker sent JSON bodies and got faster).
+      still met a few 429s once the worker sent JSON bodies and got faster). The schedule may
+      run HIGH_RATE_CATCH_UP (30 ms, about 28 sends) late: the loop's short stalls (a claim's
+      rows being loaded) are made up instead of lost, in small bursts the window still caps.
     """
 
     WINDOW = 1.02
