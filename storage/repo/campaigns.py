@@ -3,7 +3,7 @@
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
+from functools import lru_cache
 
 from sqlalchemy import ColumnElement, Row, Select, and_, bindparam, delete, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -90,20 +90,22 @@ def _items(rows: Sequence[Row], origin: tuple[float, float] | None, limit: int) 
     return Page(items=items, has_next=len(rows) > limit)
 
 
-@cache
-def _nearby_statement(statuses: frozenset[Status], with_category: bool) -> Select:
-    """The nearby query, built once per filter shape; the values are bound at execution.
+@lru_cache(maxsize=512)
+def _nearby_statement(statuses: frozenset[Status], with_category: bool, cells: int) -> Select:
+    """The nearby query, built once per filter shape and number of cells; the values are bound
+    at execution (an expanding list would be rendered into the SQL text at each one).
 
     First the ids of the page, from the covering index of the cells around the point alone;
-    then those rows only. The ordering is an equirectangular distance (plain arithmetic, so it
-    runs the same on SQLite and PostgreSQL), exact to well under 1 % at these radii.
+    then those rows only. The ordering is an equirectangular
+    distance (plain arithmetic, so it runs the same on SQLite and PostgreSQL), exact to well
+    under 1 % at these radii.
     """
     lat, lon, scale = bindparam("lat"), bindparam("lon"), bindparam("scale")
     dlat = Campaign.lat - lat
     dlon = (Campaign.lon - lon) * scale
     sq_distance = (dlat * dlat + dlon * dlon).label("sq_distance")
     nearest = select(Campaign.id, sq_distance).where(
-        Campaign.cell.in_(bindparam("cells", expanding=True)),
+        Campaign.cell.in_([bindparam(f"cell{index}") for index in range(cells)]),
         sq_distance <= bindparam("max_sq"),
         status_clause(statuses, bindparam("now", type_=UTCDateTime())),
     )
@@ -122,6 +124,11 @@ def _nearby_statement(statuses: frozenset[Status], with_category: bool) -> Selec
     )
 
 
+@lru_cache(maxsize=512)
+def _cell_names(count: int) -> tuple[str, ...]:
+    return tuple(f"cell{index}" for index in range(count))
+
+
 async def nearby(
     session: AsyncSession,
     *,
@@ -135,12 +142,12 @@ async def nearby(
     limit: int = 5,
 ) -> Page:
     """Campaigns within radius_km, nearest first."""
-    statement = _nearby_statement(frozenset(statuses), category is not None)
+    cells = cells_around(lat, lon, radius_km)
+    statement = _nearby_statement(frozenset(statuses), category is not None, len(cells))
     params = {
         "lat": lat,
         "lon": lon,
         "scale": lon_scale(lat),
-        "cells": cells_around(lat, lon, radius_km),
         "max_sq": (radius_km / KM_PER_DEGREE) ** 2,
         "now": now,
         "offset": offset,
@@ -149,6 +156,7 @@ async def nearby(
     }
     if category is None:
         del params["category"]
+    params.update(zip(_cell_names(len(cells)), cells, strict=True))
     rows = (await session.execute(statement, params)).all()
     return _items(rows, (lat, lon), limit)
 
