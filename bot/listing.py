@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from html import escape
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
@@ -68,15 +69,24 @@ def status_label(code: str) -> str:
 def page_keyboard(
     state: ListState, items: list[ListItem], has_next: bool, page_size: int
 ) -> InlineKeyboardMarkup:
+    """The list's buttons. Neighbours see the same pages: a keyboard is built once (aiogram's
+    models cost more to build than the rest of the page) and shared, never changed."""
+    return _page_keyboard(state, tuple(item.id for item in items), has_next, page_size, locale())
+
+
+@lru_cache(maxsize=4096)
+def _page_keyboard(
+    state: ListState, ids: tuple[int, ...], has_next: bool, page_size: int, _locale: str
+) -> InlineKeyboardMarkup:
     first = state.page * page_size + 1
     rows: list[list[InlineKeyboardButton]] = []
-    if items:
+    if ids:
         rows.append(
             [
                 InlineKeyboardButton(
                     text=str(first + index),
                     callback_data=CardView(
-                        id=item.id,
+                        id=campaign_id,
                         src=state.src,
                         page=state.page,
                         cat=state.cat,
@@ -84,7 +94,7 @@ def page_keyboard(
                         q=state.q,
                     ).pack(),
                 )
-                for index, item in enumerate(items)
+                for index, campaign_id in enumerate(ids)
             ]
         )
     paging = []
