@@ -23,6 +23,7 @@ from aiogram.types import Chat, Message, Update, User
 from common import bench_url, seed
 from sqlalchemy import select
 
+from bot.app import freeze_start_up_objects
 from bot.factory import create_dispatcher
 from bot.gazetteer import Gazetteer
 from bot.i18n import create_i18n
@@ -106,6 +107,7 @@ async def measure(url: str, count: int) -> dict[str, Any]:
         await message.answer(message.text or "")
 
     echo.message.register(on_echo, Command("nearby"))
+    freeze_start_up_objects()  # as `python -m bot run` does before polling
 
     nearby_per_s = await rate(dp, bot, updates(user_ids, count, "/nearby"))
     nearby_requests = session.requests
