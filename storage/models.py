@@ -195,7 +195,9 @@ class OutboxStatus(StrEnum):
 class Outbox(Base):
     """One notification for one user, written in the transaction of the change that caused it.
 
-    Rows of a user that are due together are sent as one message.
+    Rows of a user that are due together are sent as one message. No foreign keys: their
+    triggers took half the time of a bulk write on PostgreSQL (migration 0004); deleting a user
+    or a campaign clears its rows (storage.repo.users, storage.repo.campaigns).
     """
 
     __tablename__ = "outbox"
@@ -205,9 +207,9 @@ class Outbox(Base):
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(BigInteger)
     kind: Mapped[str] = mapped_column(String(20))
-    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id", ondelete="SET NULL"))
+    campaign_id: Mapped[int | None] = mapped_column(Integer)
     dedup_key: Mapped[str] = mapped_column(String(200), unique=True)
     content: Mapped[dict[str, object]] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(10), default=OutboxStatus.PENDING.value)

@@ -4,7 +4,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage.models import Follow, User
+from storage.models import Follow, Outbox, User
+from storage.repo import outbox
 from storage.repo.campaigns import delete_campaign
 from tests.e2e import Chat, Harness
 from tests.factories import add_campaigns, campaign
@@ -66,13 +67,20 @@ async def test_button_of_a_deleted_project(
 ) -> None:
     (project,) = await add_campaigns(sessionmaker, campaign(harness.clock.now, title="Exp3D"))
     chat, listing = await located_chat(harness, 2002)
-    async with sessionmaker() as session:
+    now = harness.clock.now
+    async with sessionmaker() as session:  # an alert of it, already queued
+        row = {"user_id": 2002, "kind": "text", "campaign_id": project, "dedup_key": "gone:1"}
+        await outbox.enqueue_many(
+            session, [{**row, "content": {"text": "x"}, "due_at": now, "not_before": now}]
+        )
         await delete_campaign(session, project)
         await session.commit()
     await chat.press(listing, "1")
     assert chat.callback_answers()[-1]["text"] == chat.t("stale")
     async with sessionmaker() as session:
         assert await session.scalar(select(func.count()).select_from(Follow)) == 0
+        queued = await session.scalar(select(Outbox).where(Outbox.dedup_key == "gone:1"))
+        assert queued is not None and queued.campaign_id is None  # kept, no longer pointing
 
 
 @pytest.mark.parametrize(

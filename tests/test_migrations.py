@@ -1,10 +1,20 @@
 """The models and the migrations describe the same schema."""
 
+import asyncio
+from datetime import datetime
+
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import inspect, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from storage.db import alembic_config, upgrade
 from storage.models import Base
+
+
+def downgrade(url: str, revision: str) -> None:
+    command.downgrade(alembic_config(url), revision)
 
 
 async def test_models_match_migrations(engine: AsyncEngine) -> None:
@@ -15,3 +25,41 @@ async def test_models_match_migrations(engine: AsyncEngine) -> None:
     async with engine.connect() as connection:
         changes = await connection.run_sync(diff)
     assert changes == []
+
+
+async def test_outbox_foreign_keys_go_and_come_back(db_url: str, engine: AsyncEngine) -> None:
+    """0004 drops the outbox's foreign keys; going back clears orphan rows and restores them."""
+    now = datetime(2026, 11, 28, 8, 0)
+    async with engine.begin() as connection:
+        await connection.execute(
+            text(
+                "INSERT INTO users (id, radius_km, created_at, updated_at) VALUES (7, 25, :t, :t)"
+            ),
+            {"t": now},
+        )
+        for key, user in (("kept", 7), ("orphan", 8)):  # user 8 does not exist
+            await connection.execute(
+                text(
+                    "INSERT INTO outbox (user_id, kind, dedup_key, content, status, attempts,"
+                    " due_at, not_before, created_at)"
+                    " VALUES (:user, 'text', :key, '{}', 'pending', 0, :t, :t, :t)"
+                ),
+                {"user": user, "key": key, "t": now},
+            )
+    await engine.dispose()
+    await asyncio.to_thread(downgrade, db_url, "0003")
+
+    def foreign_keys(connection):  # type: ignore[no-untyped-def]
+        return {fk["name"] for fk in inspect(connection).get_foreign_keys("outbox")}
+
+    async with engine.connect() as connection:
+        assert await connection.run_sync(foreign_keys) == {
+            "fk_outbox_campaign_id_campaigns",
+            "fk_outbox_user_id_users",
+        }
+        keys = await connection.scalars(text("SELECT dedup_key FROM outbox"))
+        assert list(keys) == ["kept"]
+    await engine.dispose()
+    await asyncio.to_thread(upgrade, db_url)
+    async with engine.connect() as connection:
+        assert await connection.run_sync(foreign_keys) == set()

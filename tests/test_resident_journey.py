@@ -9,7 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot import formatting
 from bot.gazetteer import Gazetteer
 from bot.geo import haversine_km, round_location
-from storage.models import Follow, User
+from storage.models import Follow, Outbox, User
+from storage.repo import outbox
 from tests.e2e import Chat, Harness, button_labels
 from tests.factories import SAINT_LO, TOURS, add_campaigns, campaign
 
@@ -322,12 +323,18 @@ async def test_mydata_and_forget(
     async with sessionmaker() as session:
         assert await session.get(User, 1010) is not None
 
+    async with sessionmaker() as session:  # a notification waiting for them
+        now = harness.clock.now
+        row = {"user_id": 1010, "kind": "text", "dedup_key": "forget:1010", "due_at": now}
+        await outbox.enqueue_many(session, [{**row, "content": {"text": "x"}, "not_before": now}])
+        await session.commit()
     replies = await chat.send("/forget")
     await chat.press(replies[0], chat.t("forget.yes"))
     assert chat.message(replies[0]["message_id"])["text"] == chat.t("forget.done")
     async with sessionmaker() as session:
         assert await session.get(User, 1010) is None
         assert (await session.scalars(select(Follow).where(Follow.user_id == 1010))).all() == []
+        assert (await session.scalars(select(Outbox).where(Outbox.user_id == 1010))).all() == []
 
 
 async def test_settings_change_language(

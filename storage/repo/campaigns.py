@@ -5,13 +5,25 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
-from sqlalchemy import ColumnElement, Row, Select, and_, bindparam, delete, false, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Select,
+    and_,
+    bindparam,
+    delete,
+    false,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from bot.campaigns import Status
 from bot.geo import cells_around, haversine_km, lon_scale
-from storage.models import Campaign, Follow, UTCDateTime
+from storage.models import Campaign, Follow, Outbox, UTCDateTime
 
 KM_PER_DEGREE = 111.195
 
@@ -229,4 +241,8 @@ async def follower_count(session: AsyncSession, campaign_id: int) -> int:
 
 
 async def delete_campaign(session: AsyncSession, campaign_id: int) -> None:
+    # Its queued alerts stay (they carry their own text); they no longer point at it.
+    await session.execute(
+        update(Outbox).where(Outbox.campaign_id == campaign_id).values(campaign_id=None)
+    )
     await session.execute(delete(Campaign).where(Campaign.id == campaign_id))

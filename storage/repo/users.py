@@ -5,7 +5,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Campaign, Follow, User, utcnow
+from storage.models import Campaign, Follow, Outbox, User, utcnow
 
 
 async def get(session: AsyncSession, user_id: int) -> User | None:
@@ -33,6 +33,7 @@ async def get_or_create(
 
 
 async def delete_user(session: AsyncSession, user_id: int) -> None:
+    await session.execute(delete(Outbox).where(Outbox.user_id == user_id))
     await session.execute(delete(Follow).where(Follow.user_id == user_id))
     await session.execute(delete(User).where(User.id == user_id))
 
