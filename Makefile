@@ -26,9 +26,12 @@ lint: $(STAMP)
 test: $(STAMP) lint ## lint, then the test suite (on PostgreSQL too when TEST_DATABASE_URL is set)
 	$(BIN)/python -m pytest
 
-bench: $(STAMP) ## the benchmarks; each prints its figures as JSON on its last line
+bench: $(STAMP) ## the benchmarks (about 10 minutes); each prints its figures as JSON on its last line
 	$(BIN)/python bench/nearby.py
 	$(BIN)/python bench/updates.py
+	$(BIN)/python bench/alert_scan.py
+	$(BIN)/python bench/delivery.py --paid
+	$(BIN)/python bench/delivery.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
