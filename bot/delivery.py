@@ -24,7 +24,6 @@ sleeping (`sleep`) are injectable; the pacing itself always uses the event loop'
 """
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections import Counter, deque
@@ -116,8 +115,6 @@ class DeliveryWorker:
         self.grace = timedelta(hours=settings.alert_grace_hours)
         self.stats: Counter[str] = Counter()  # sent, blocked, failed, skipped, missed, 429, retry
         self._slots = asyncio.Semaphore(settings.delivery_concurrency)
-        # Claim more when fewer units than this are ready to send.
-        self._low_water = max(settings.delivery_concurrency, settings.delivery_batch)
         self._db = asyncio.Lock()
         self._results: list[Outcome] = []
         self._last_flush = 0.0
@@ -145,42 +142,27 @@ class DeliveryWorker:
         return count
 
     async def run(self, *, until_empty: bool = False) -> None:
-        """Deliver until stop() (or, with until_empty, until no row is pending or in flight).
-
-        The next rows are claimed while the ready ones are being sent: at paid-broadcast rates a
-        claim (tens of milliseconds) would otherwise leave the pace idle every fifth of a second.
-        """
+        """Deliver until stop() (or, with until_empty, until no row is pending or in flight)."""
         load_kinds()
         ready: deque[Unit] = deque()
         tasks: set[asyncio.Task[None]] = set()
-        claiming: asyncio.Task[list[Unit]] | None = None
         try:
             while not self._stop.is_set():
-                if claiming is not None and claiming.done():
-                    ready.extend(claiming.result())
-                    claiming = None
-                if claiming is None and len(ready) < self._low_water and self._may_claim():
-                    claiming = asyncio.create_task(self._claim())
+                if len(ready) < self.settings.delivery_concurrency and self._may_claim():
+                    ready.extend(await self._claim())
                 if ready:
                     await self._slots.acquire()
                     task = asyncio.create_task(self._deliver(ready.popleft()))
                     tasks.add(task)
                     task.add_done_callback(tasks.discard)
-                elif claiming is not None or tasks:
-                    waiting = {claiming, *tasks} if claiming is not None else tasks
-                    await asyncio.wait(
-                        waiting, timeout=FLUSH_EVERY, return_when=asyncio.FIRST_COMPLETED
-                    )
+                elif tasks:
+                    await asyncio.wait(tasks, timeout=FLUSH_EVERY)
                 else:
                     await self._flush()
                     if not await self._idle(until_empty):
                         return
                 await self._flush(force=False)
         finally:
-            if claiming is not None:
-                # Its rows are claimed (`sending`) once it ends: give them back with the rest.
-                with contextlib.suppress(Exception):
-                    ready.extend(await claiming)
             await self._shutdown(ready, tasks)
 
     # --- claiming
@@ -322,8 +304,6 @@ class DeliveryWorker:
         due = time.monotonic() - self._last_flush >= FLUSH_EVERY
         if not self._results or not (force or due or len(self._results) >= FLUSH_SIZE):
             return
-        if not force and self._db.locked():
-            return  # a claim is under way: these results go with the next flush
         results, self._results = self._results, []
         self._last_flush = time.monotonic()
         async with self._db, self.sessionmaker() as session:
