@@ -103,21 +103,25 @@ def _items(rows: Sequence[Row], origin: tuple[float, float] | None, limit: int) 
 
 
 @lru_cache(maxsize=512)
+def _cell_names(count: int) -> tuple[str, ...]:
+    return tuple(f"cell{index}" for index in range(count))
+
+
+@lru_cache(maxsize=512)
 def _nearby_statement(statuses: frozenset[Status], with_category: bool, cells: int) -> Select:
     """The nearby query, built once per filter shape and number of cells; the values are bound
     at execution (an expanding list would be rendered into the SQL text at each one).
 
     First the ids of the page, from the covering index of the cells around the point alone;
-    then those rows only. The ordering is an equirectangular
-    distance (plain arithmetic, so it runs the same on SQLite and PostgreSQL), exact to well
-    under 1 % at these radii.
+    then those rows only. The ordering is an equirectangular distance (plain arithmetic, so it
+    runs the same on SQLite and PostgreSQL), exact to well under 1 % at these radii.
     """
     lat, lon, scale = bindparam("lat"), bindparam("lon"), bindparam("scale")
     dlat = Campaign.lat - lat
     dlon = (Campaign.lon - lon) * scale
     sq_distance = (dlat * dlat + dlon * dlon).label("sq_distance")
     nearest = select(Campaign.id, sq_distance).where(
-        Campaign.cell.in_([bindparam(f"cell{index}") for index in range(cells)]),
+        Campaign.cell.in_([bindparam(name) for name in _cell_names(cells)]),
         sq_distance <= bindparam("max_sq"),
         status_clause(statuses, bindparam("now", type_=UTCDateTime())),
     )
@@ -134,11 +138,6 @@ def _nearby_statement(statuses: frozenset[Status], with_category: bool, cells: i
         .join(nearest, nearest.c.id == Campaign.id)
         .order_by(nearest.c.sq_distance, Campaign.id)
     )
-
-
-@lru_cache(maxsize=512)
-def _cell_names(count: int) -> tuple[str, ...]:
-    return tuple(f"cell{index}" for index in range(count))
 
 
 async def nearby(
