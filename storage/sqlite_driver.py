@@ -98,7 +98,7 @@ class Cursor:
 class Connection(aiosqlite.Connection):
     async def run(self, function: Any, *args: Any) -> Any:
         """Run function(sqlite3 connection, *args) on the connection's thread."""
-        return await self._execute(partial(function, self._conn), *args)
+        return await self._execute(function, self._conn, *args)
 
     def cursor(self) -> Cursor:  # type: ignore[override]
         return Cursor(self)

@@ -69,9 +69,15 @@ async def test_button_of_a_deleted_project(
     chat, listing = await located_chat(harness, 2002)
     now = harness.clock.now
     async with sessionmaker() as session:  # an alert of it, already queued
-        row = {"user_id": 2002, "kind": "text", "campaign_id": project, "dedup_key": "gone:1"}
-        await outbox.enqueue_many(
-            session, [{**row, "content": {"text": "x"}, "due_at": now, "not_before": now}]
+        await outbox.enqueue(
+            session,
+            user_id=2002,
+            kind="text",
+            dedup_key="gone:1",
+            content={"text": "x"},
+            due_at=now,
+            not_before=now,
+            campaign_id=project,
         )
         await delete_campaign(session, project)
         await session.commit()

@@ -1,16 +1,17 @@
 """The models and the migrations describe the same schema."""
 
 import asyncio
-from datetime import datetime
+from datetime import UTC, datetime
 
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from storage.db import alembic_config, upgrade
 from storage.models import Base
+from tests.delivery_helpers import add_users, queue
 
 
 def downgrade(url: str, revision: str) -> None:
@@ -27,25 +28,15 @@ async def test_models_match_migrations(engine: AsyncEngine) -> None:
     assert changes == []
 
 
-async def test_outbox_foreign_keys_go_and_come_back(db_url: str, engine: AsyncEngine) -> None:
+async def test_outbox_foreign_keys_go_and_come_back(
+    db_url: str, engine: AsyncEngine, session: AsyncSession
+) -> None:
     """0004 drops the outbox's foreign keys; going back clears orphan rows and restores them."""
-    now = datetime(2026, 11, 28, 8, 0)
-    async with engine.begin() as connection:
-        await connection.execute(
-            text(
-                "INSERT INTO users (id, radius_km, created_at, updated_at) VALUES (7, 25, :t, :t)"
-            ),
-            {"t": now},
-        )
-        for key, user in (("kept", 7), ("orphan", 8)):  # user 8 does not exist
-            await connection.execute(
-                text(
-                    "INSERT INTO outbox (user_id, kind, dedup_key, content, status, attempts,"
-                    " due_at, not_before, created_at)"
-                    " VALUES (:user, 'text', :key, '{}', 'pending', 0, :t, :t, :t)"
-                ),
-                {"user": user, "key": key, "t": now},
-            )
+    now = datetime(2026, 11, 28, 8, 0, tzinfo=UTC)
+    await add_users(session, [7])
+    await queue(session, 7, "kept", "x", now)
+    await queue(session, 8, "orphan", "x", now)  # user 8 does not exist
+    await session.close()
     await engine.dispose()
     await asyncio.to_thread(downgrade, db_url, "0003")
 

@@ -10,7 +10,7 @@ from bot import formatting
 from bot.gazetteer import Gazetteer
 from bot.geo import haversine_km, round_location
 from storage.models import Follow, Outbox, User
-from storage.repo import outbox
+from tests.delivery_helpers import queue
 from tests.e2e import Chat, Harness, button_labels
 from tests.factories import SAINT_LO, TOURS, add_campaigns, campaign
 
@@ -324,10 +324,7 @@ async def test_mydata_and_forget(
         assert await session.get(User, 1010) is not None
 
     async with sessionmaker() as session:  # a notification waiting for them
-        now = harness.clock.now
-        row = {"user_id": 1010, "kind": "text", "dedup_key": "forget:1010", "due_at": now}
-        await outbox.enqueue_many(session, [{**row, "content": {"text": "x"}, "not_before": now}])
-        await session.commit()
+        await queue(session, 1010, "forget:1010", "x", harness.clock.now)
     replies = await chat.send("/forget")
     await chat.press(replies[0], chat.t("forget.yes"))
     assert chat.message(replies[0]["message_id"])["text"] == chat.t("forget.done")
