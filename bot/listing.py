@@ -43,13 +43,22 @@ def commune_name(gazetteer: Gazetteer, insee: str | None) -> str:
     return commune.name if commune else "—"
 
 
-def item_lines(number: int, item: ListItem, gazetteer: Gazetteer, now: datetime, tz: str) -> str:
+def item_text(
+    number: int,
+    item: ListItem,
+    gazetteer: Gazetteer,
+    now: datetime,
+    tz: str,
+    template: str,
+    place_template: str,
+) -> str:
+    """One numbered line of a list; the templates are looked up once per page."""
     place = escape(commune_name(gazetteer, item.commune_insee))
     if item.distance_km is not None:
-        place = _("list.place_distance").format(
+        place = place_template.format(
             place=place, distance=formatting.distance(item.distance_km, locale())
         )
-    return _("list.item").format(
+    return template.format(
         number=number,
         title=escape(item.title),
         place=place,
@@ -76,27 +85,38 @@ def page_keyboard(
 
 @lru_cache(maxsize=4096)
 def _page_keyboard(
-    state: ListState, ids: tuple[int, ...], has_next: bool, page_size: int, _locale: str
+    state: ListState, ids: tuple[int, ...], has_next: bool, page_size: int, locale: str
 ) -> InlineKeyboardMarkup:
     first = state.page * page_size + 1
     rows: list[list[InlineKeyboardButton]] = []
     if ids:
         rows.append(
             [
-                InlineKeyboardButton(
-                    text=str(first + index),
-                    callback_data=CardView(
-                        id=campaign_id,
-                        src=state.src,
-                        page=state.page,
-                        cat=state.cat,
-                        st=state.st,
-                        q=state.q,
-                    ).pack(),
-                )
+                _card_button(state, campaign_id, first + index)
                 for index, campaign_id in enumerate(ids)
             ]
         )
+    rows += _control_rows(state, has_next, locale)
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+@lru_cache(maxsize=16384)
+def _card_button(state: ListState, campaign_id: int, number: int) -> InlineKeyboardButton:
+    """A numbered button that opens a card; the same for every page that shows it there."""
+    return InlineKeyboardButton(
+        text=str(number),
+        callback_data=CardView(
+            id=campaign_id, src=state.src, page=state.page, cat=state.cat, st=state.st, q=state.q
+        ).pack(),
+    )
+
+
+@lru_cache(maxsize=1024)
+def _control_rows(
+    state: ListState, has_next: bool, _locale: str
+) -> tuple[list[InlineKeyboardButton], ...]:
+    """Paging and filter buttons, which depend on the page's state and not on its campaigns."""
+    rows = []
     paging = []
     if state.page > 0:
         paging.append(
@@ -129,7 +149,7 @@ def _page_keyboard(
                 ),
             ]
         )
-    return InlineKeyboardMarkup(inline_keyboard=rows)
+    return tuple(rows)
 
 
 def filter_keyboard(state: ListState, what: str) -> InlineKeyboardMarkup:
@@ -162,8 +182,10 @@ def page_text(
     tz: str,
 ) -> str:
     first = state.page * page_size + 1
+    template, place_template = _("list.item"), _("list.place_distance")
     lines = [header, ""]
     lines += [
-        item_lines(first + index, item, gazetteer, now, tz) for index, item in enumerate(items)
+        item_text(first + index, item, gazetteer, now, tz, template, place_template)
+        for index, item in enumerate(items)
     ]
     return "\n".join(lines)
