@@ -13,6 +13,7 @@ from bot.callbacks import RadiusPick
 from bot.campaigns import CATEGORY_FILTERS, STATUS_FILTERS, wider_radius
 from bot.gazetteer import Gazetteer, normalise
 from bot.listing import ListState, commune_name, page_keyboard, page_text
+from bot.read_models import ReadModels
 from bot.settings import Settings
 from storage.models import User
 from storage.repo import campaigns
@@ -57,6 +58,7 @@ async def render_list(
     *,
     settings: Settings,
     gazetteer: Gazetteer,
+    read_models: ReadModels,
     now: datetime,
 ) -> Rendered | None:
     """The page the state points at, or None when it can no longer be shown (stale search)."""
@@ -67,8 +69,7 @@ async def render_list(
     if state.src == "n":
         if origin is None:
             return None
-        page = await campaigns.nearby(
-            session,
+        page = read_models.campaigns.nearby(
             lat=origin[0],
             lon=origin[1],
             radius_km=user.radius_km,

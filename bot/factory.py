@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.gazetteer import Gazetteer
 from bot.i18n import UserLocaleMiddleware
 from bot.middlewares import DbSessionMiddleware, UserMiddleware
+from bot.read_models import ReadModels
 from bot.settings import LOCALES, Settings
 from handlers import common, membership, privacy
 from handlers import settings as settings_handlers
@@ -43,18 +44,30 @@ def create_dispatcher(
     i18n: I18n,
     clock: Callable[[], datetime] = utcnow,
 ) -> Dispatcher:
-    dp = Dispatcher(storage=MemoryStorage(), settings=settings, gazetteer=gazetteer, clock=clock)
-    dp.update.outer_middleware(DbSessionMiddleware(sessionmaker))
-    dp.update.outer_middleware(UserMiddleware(settings.default_radius_km, settings.default_locale))
+    read_models = ReadModels(settings.read_model_max_age, settings.user_cache_size)
+    dp = Dispatcher(
+        storage=MemoryStorage(),
+        settings=settings,
+        gazetteer=gazetteer,
+        clock=clock,
+        read_models=read_models,
+    )
+    dp.update.outer_middleware(DbSessionMiddleware(sessionmaker, read_models))
+    dp.update.outer_middleware(
+        UserMiddleware(read_models, settings.default_radius_km, settings.default_locale)
+    )
     UserLocaleMiddleware(i18n).setup(dp)
     dp.include_routers(
-        membership.create_router(),
+        # The most frequent commands first: each router passed costs its filters' checks.
+        lists.create_router(),
         common.create_router(),
         privacy.create_router(),
         settings_handlers.create_router(),
-        places.create_router(),
-        lists.create_router(),
         cards.create_router(),
+        # Commands come before free text: a command typed while the bot awaits a place is
+        # the command, not a place.
+        places.create_router(),
+        membership.create_router(),
         common.create_fallback_router(),
     )
     return dp

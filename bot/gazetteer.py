@@ -103,7 +103,7 @@ def _read_communes(path: Path) -> list[Commune]:
             raise ValueError(f"unexpected columns in {path}: {header}")
         return [
             Commune(
-                insee=insee,
+                insee=intern(insee),  # shared with the campaign index
                 name=name,
                 postcodes=tuple(map(intern, postcodes.split())),
                 department=intern(department),

@@ -60,14 +60,15 @@ def cell_of(lat: float, lon: float) -> int:
     return row * CELL_COLUMNS + column
 
 
+def cell_span(lat: float, lon: float, radius_km: float) -> tuple[range, range]:
+    """The rows and the columns of the cells that the bounding box of a circle touches."""
+    min_lat, max_lat, min_lon, max_lon = bounding_box(lat, lon, radius_km)
+    first_row, first_column = divmod(cell_of(min_lat, min_lon), CELL_COLUMNS)
+    last_row, last_column = divmod(cell_of(max_lat, max_lon), CELL_COLUMNS)
+    return range(first_row, last_row + 1), range(first_column, last_column + 1)
+
+
 def cells_around(lat: float, lon: float, radius_km: float) -> list[int]:
     """The cells that the bounding box of a circle touches."""
-    min_lat, max_lat, min_lon, max_lon = bounding_box(lat, lon, radius_km)
-    first, last = cell_of(min_lat, min_lon), cell_of(max_lat, max_lon)
-    first_row, first_column = divmod(first, CELL_COLUMNS)
-    last_row, last_column = divmod(last, CELL_COLUMNS)
-    return [
-        row * CELL_COLUMNS + column
-        for row in range(first_row, last_row + 1)
-        for column in range(first_column, last_column + 1)
-    ]
+    rows, columns = cell_span(lat, lon, radius_km)
+    return [row * CELL_COLUMNS + column for row in rows for column in columns]

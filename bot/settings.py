@@ -28,6 +28,10 @@ class Settings(BaseSettings):
     operator_contact: str = ""
     default_radius_km: int = 25
     page_size: int = 5
+    # Lists are served from memory (bot.read_models); how long a write made elsewhere (an
+    # import, another process) may take to show in them.
+    read_model_max_age: float = 1.0  # seconds
+    user_cache_size: int = 10_000  # users kept in memory, the most recently seen
     log_level: str = "INFO"
     # Delivery of notifications (bot.delivery): Telegram's pace, retries, the grace after downtime.
     delivery_rate: float = 30.0  # messages per second overall

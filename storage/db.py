@@ -18,10 +18,31 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
 from storage import sqlite_driver
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+# Marks in `session.info`: the session took a connection; the session wrote something.
+CONNECTED = "connected"
+WROTE = "wrote"
+
+
+@event.listens_for(Session, "after_begin")
+def _note_connection(session: Session, _transaction: SessionTransaction, _conn: Any) -> None:
+    session.info[CONNECTED] = True
+
+
+@event.listens_for(Session, "after_flush")
+def _note_flush(session: Session, _context: Any) -> None:
+    session.info[WROTE] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_statement(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info[WROTE] = True
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

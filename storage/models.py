@@ -93,6 +93,8 @@ class User(Base):
     digest_hour: Mapped[int | None] = mapped_column(Integer)  # None: no digest
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Set by the database on every write (migration 0005), read by bot.read_models.
+    revision: Mapped[int] = mapped_column(BigInteger, server_default="0", index=True)
 
     follows: Mapped[list["Follow"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
@@ -137,6 +139,8 @@ class Campaign(Base):
     search_text: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Set by the database on every write (migration 0005), read by bot.read_models.
+    revision: Mapped[int] = mapped_column(BigInteger, server_default="0", index=True)
 
     rewards: Mapped[list["Reward"]] = relationship(
         back_populates="campaign",
@@ -229,3 +233,13 @@ class JobState(Base):
 
     name: Mapped[str] = mapped_column(String(50), primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Revision(Base):
+    """Change counters kept by the database's triggers (migration 0005): `campaigns` and `users`
+    number every written row, `campaigns_deleted` and `users_deleted` count deletes."""
+
+    __tablename__ = "revisions"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger)

@@ -54,3 +54,35 @@ async def test_outbox_foreign_keys_go_and_come_back(
     await asyncio.to_thread(upgrade, db_url)
     async with engine.connect() as connection:
         assert await connection.run_sync(foreign_keys) == set()
+
+
+async def test_revisions_go_and_come_back(db_url: str, engine: AsyncEngine) -> None:
+    """0005 adds the revision counters and their triggers; going back removes them all."""
+    await engine.dispose()
+    await asyncio.to_thread(downgrade, db_url, "0004")
+
+    def schema(connection):  # type: ignore[no-untyped-def]
+        inspector = inspect(connection)
+        return (
+            "revisions" in inspector.get_table_names(),
+            {column["name"] for column in inspector.get_columns("campaigns")},
+        )
+
+    async with engine.begin() as connection:
+        has_revisions, columns = await connection.run_sync(schema)
+        assert not has_revisions and "revision" not in columns
+        # No trigger is left to write to a table that is gone.
+        await connection.execute(
+            text(
+                "INSERT INTO users (id, radius_km, created_at, updated_at) VALUES (9, 25, :t, :t)"
+            ),
+            {"t": datetime(2026, 11, 28)},
+        )
+    await engine.dispose()
+    await asyncio.to_thread(upgrade, db_url)
+    async with engine.begin() as connection:
+        has_revisions, columns = await connection.run_sync(schema)
+        assert has_revisions and "revision" in columns
+        await connection.execute(text("UPDATE users SET radius_km = 5 WHERE id = 9"))
+        users = await connection.scalar(text("SELECT value FROM revisions WHERE name = 'users'"))
+        assert users == 1

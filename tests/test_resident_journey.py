@@ -357,3 +357,17 @@ async def test_settings_change_language(
 def test_money_is_formatted_per_locale() -> None:
     assert formatting.money(385_000, "fr") == "3\u202f850\xa0€"
     assert formatting.money(385_000, "en") == "€3,850"
+
+
+async def test_a_command_while_asked_for_a_place_is_the_command(
+    harness: Harness, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    await seed_saint_lo(harness, sessionmaker)
+    chat = harness.chat(1020)
+    await chat.send("/start")
+    replies = await chat.send("/nearby")
+    assert [message["text"] for message in replies] == [chat.t("place.ask")]
+    replies = await chat.send("/help")
+    assert [message["text"] for message in replies] == [chat.t("help.text")]
+    replies = await chat.send("saint lo")
+    assert replies[0]["text"] == chat.t("place.saved", place="Saint-Lô")

@@ -15,6 +15,7 @@ from bot.callbacks import ListFilter, ListView, RadiusPick
 from bot.campaigns import RADII_KM
 from bot.gazetteer import Gazetteer
 from bot.listing import ListState, filter_keyboard
+from bot.read_models import ReadModels
 from bot.settings import Settings
 from handlers.resident.places import ask_place
 from storage.models import User
@@ -29,10 +30,17 @@ async def send_list(
     state: ListState,
     settings: Settings,
     gazetteer: Gazetteer,
+    read_models: ReadModels,
     clock: Clock,
 ) -> None:
     rendered = await render_list(
-        session, user, state, settings=settings, gazetteer=gazetteer, now=clock()
+        session,
+        user,
+        state,
+        settings=settings,
+        gazetteer=gazetteer,
+        read_models=read_models,
+        now=clock(),
     )
     if rendered is not None:
         await message.answer(rendered.text, reply_markup=rendered.markup)
@@ -55,13 +63,14 @@ async def cmd_nearby(
     state: FSMContext,
     settings: Settings,
     gazetteer: Gazetteer,
+    read_models: ReadModels,
     clock: Clock,
 ) -> None:
     """Resident sends /nearby → bot lists live and upcoming campaigns around them."""
     if not user.has_location:
         await ask_place(message, state)
         return
-    await send_list(message, session, user, ListState("n"), settings, gazetteer, clock)
+    await send_list(message, session, user, ListState("n"), settings, gazetteer, read_models, clock)
 
 
 async def cmd_search(
@@ -71,6 +80,7 @@ async def cmd_search(
     user: User,
     settings: Settings,
     gazetteer: Gazetteer,
+    read_models: ReadModels,
     clock: Clock,
 ) -> None:
     """Resident sends /search words → bot lists matching campaigns."""
@@ -81,7 +91,7 @@ async def cmd_search(
     user.last_query = text[:100]
     # A search names a project: ended ones are found too.
     state = ListState("s", st="a", q=query_digest(user.last_query))
-    await send_list(message, session, user, state, settings, gazetteer, clock)
+    await send_list(message, session, user, state, settings, gazetteer, read_models, clock)
 
 
 async def cmd_following(
@@ -90,10 +100,11 @@ async def cmd_following(
     user: User,
     settings: Settings,
     gazetteer: Gazetteer,
+    read_models: ReadModels,
     clock: Clock,
 ) -> None:
     """Resident sends /following → bot lists followed campaigns, soonest deadline first."""
-    await send_list(message, session, user, ListState("f"), settings, gazetteer, clock)
+    await send_list(message, session, user, ListState("f"), settings, gazetteer, read_models, clock)
 
 
 async def on_list_view(
@@ -103,6 +114,7 @@ async def on_list_view(
     user: User,
     settings: Settings,
     gazetteer: Gazetteer,
+    read_models: ReadModels,
     clock: Clock,
 ) -> None:
     """Resident turns a page or picks a filter → bot edits the list in place."""
@@ -112,7 +124,13 @@ async def on_list_view(
     rendered = None
     if is_valid_state(state):
         rendered = await render_list(
-            session, user, state, settings=settings, gazetteer=gazetteer, now=clock()
+            session,
+            user,
+            state,
+            settings=settings,
+            gazetteer=gazetteer,
+            read_models=read_models,
+            now=clock(),
         )
     await edit_to(query, rendered)
 
@@ -137,6 +155,7 @@ async def on_radius(
     user: User,
     settings: Settings,
     gazetteer: Gazetteer,
+    read_models: ReadModels,
     clock: Clock,
 ) -> None:
     """Resident picks a radius → bot stores it and lists the campaigns within it."""
@@ -147,7 +166,9 @@ async def on_radius(
     await query.answer(_("radius.saved").format(radius=user.radius_km))
     await query.message.edit_text(_("radius.saved").format(radius=user.radius_km))
     if user.has_location:
-        await send_list(query.message, session, user, ListState("n"), settings, gazetteer, clock)
+        await send_list(
+            query.message, session, user, ListState("n"), settings, gazetteer, read_models, clock
+        )
 
 
 def create_router() -> Router:

@@ -1,0 +1,183 @@
+"""The campaigns' list fields in memory, on a grid of cells, for /nearby without a database trip.
+
+Columns are kept in arrays (one slot per campaign) rather than one object per campaign: 50,000
+campaigns take about 10 MB. A page reads the cells nearest the point first and stops at the
+first cell farther than enough campaigns already found. The order and the distances are those
+of the SQL query (storage.repo.campaigns.nearby), computed with the same arithmetic; a test
+holds them equal.
+Kept in step with the database by bot.read_models.
+"""
+
+from array import array
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from sys import intern
+from typing import Any
+
+from bot.campaigns import Status
+from bot.geo import CELL_COLUMNS, CELL_DEGREES, cell_of, cell_span, haversine_km, lon_scale
+from storage.repo.campaigns import KM_PER_DEGREE, ListItem, Page
+
+EDGE_SLACK = 1e-6  # degrees, about 0.1 m
+
+
+def _gap(value: float, low: float) -> float:
+    """How far `value` lies outside [low, low + CELL_DEGREES] (widened by EDGE_SLACK)."""
+    if value < low - EDGE_SLACK:
+        return low - EDGE_SLACK - value
+    high = low + CELL_DEGREES + EDGE_SLACK
+    return value - high if value > high else 0.0
+
+
+class CampaignIndex:
+    def __init__(self) -> None:
+        self._slot_of: dict[int, int] = {}
+        self._free: list[int] = []
+        self._cells: dict[int, list[int]] = {}
+        self._id = array("q")
+        self._lat = array("d")
+        self._lon = array("d")
+        self._starts = array("d")  # POSIX timestamps
+        self._ends = array("d")
+        self._goal = array("q")
+        self._raised = array("q")
+        self._title: list[bytes] = []  # UTF-8: half the memory of accented str
+        self._insee: list[str | None] = []
+        self._category: list[str] = []
+
+    def __len__(self) -> int:
+        return len(self._slot_of)
+
+    def __contains__(self, campaign_id: object) -> bool:
+        return campaign_id in self._slot_of
+
+    def put(self, row: Iterable[Any]) -> None:
+        """Add or replace a campaign, from a row of storage.repo.revisions.INDEX_COLUMNS."""
+        campaign_id, title, insee, category, lat, lon, goal, raised, starts, ends = row
+        slot = self._slot_of.get(campaign_id)
+        if slot is None:
+            slot = self._new_slot()
+            self._slot_of[campaign_id] = slot
+        else:
+            self._leave_cell(slot)
+        self._id[slot] = campaign_id
+        self._lat[slot], self._lon[slot] = lat, lon
+        self._starts[slot], self._ends[slot] = starts.timestamp(), ends.timestamp()
+        self._goal[slot], self._raised[slot] = goal, raised
+        self._title[slot] = title.encode()
+        self._insee[slot] = intern(insee) if insee else None
+        self._category[slot] = intern(category)
+        self._cells.setdefault(cell_of(lat, lon), []).append(slot)
+
+    def remove(self, campaign_id: int) -> None:
+        slot = self._slot_of.pop(campaign_id, None)
+        if slot is not None:
+            self._leave_cell(slot)
+            self._title[slot] = b""
+            self._free.append(slot)
+
+    def keep_only(self, campaign_ids: set[int]) -> None:
+        """Drop the campaigns that are no longer in the database."""
+        for campaign_id in [cid for cid in self._slot_of if cid not in campaign_ids]:
+            self.remove(campaign_id)
+
+    def nearby(
+        self,
+        *,
+        lat: float,
+        lon: float,
+        radius_km: float,
+        now: datetime,
+        statuses: Iterable[Status],
+        category: str | None = None,
+        offset: int = 0,
+        limit: int = 5,
+    ) -> Page:
+        """Campaigns within radius_km, nearest first (then by id), as the SQL query has them."""
+        wanted = frozenset(statuses)
+        upcoming, live, ended = (s in wanted for s in (Status.UPCOMING, Status.LIVE, Status.ENDED))
+        now_ts = now.timestamp()
+        scale = lon_scale(lat)
+        max_sq = (radius_km / KM_PER_DEGREE) ** 2
+        lats, lons, starts, ends = self._lat, self._lon, self._starts, self._ends
+        categories, ids = self._category, self._id
+        wanted_count = offset + limit + 1
+        hits: list[tuple[float, int, int]] = []
+        worst = max_sq  # the farthest a hit may be: the radius, then the k-th nearest so far
+        for cell_sq, cell in self._cells_by_distance(lat, lon, radius_km, scale):
+            if cell_sq > worst:
+                break  # this cell and the ones after it are farther than enough hits
+            for slot in self._cells[cell]:
+                if category is not None and categories[slot] != category:
+                    continue
+                if ends[slot] <= now_ts:
+                    if not ended:
+                        continue
+                elif not (live if starts[slot] <= now_ts else upcoming):
+                    continue
+                dlat = lats[slot] - lat
+                dlon = (lons[slot] - lon) * scale
+                sq_distance = dlat * dlat + dlon * dlon
+                if sq_distance <= max_sq:
+                    hits.append((sq_distance, ids[slot], slot))
+            if len(hits) >= wanted_count:
+                hits.sort()
+                del hits[wanted_count:]
+                worst = hits[-1][0]
+        hits.sort()
+        page = hits[offset : offset + limit + 1]
+        return Page([self._item(slot, lat, lon) for _, _, slot in page[:limit]], len(page) > limit)
+
+    def _cells_by_distance(
+        self, lat: float, lon: float, radius_km: float, scale: float
+    ) -> list[tuple[float, int]]:
+        """The non-empty cells around the point, nearest first, with the squared distance (in
+        the query's scaled degrees) from the point to the nearest edge of each."""
+        rows, columns = cell_span(lat, lon, radius_km)
+        # A hair wider than a cell, so that rounding never leaves a campaign outside its cell.
+        row_sq = [(row, _gap(lat, row * CELL_DEGREES - 90.0) ** 2) for row in rows]
+        column_sq = [
+            (column, (_gap(lon, column * CELL_DEGREES - 180.0) * scale) ** 2) for column in columns
+        ]
+        cells = self._cells
+        found = [
+            (dlat_sq + dlon_sq, cell)
+            for row, dlat_sq in row_sq
+            for column, dlon_sq in column_sq
+            if (cell := row * CELL_COLUMNS + column) in cells
+        ]
+        found.sort()
+        return found
+
+    def _item(self, slot: int, lat: float, lon: float) -> ListItem:
+        return ListItem(
+            id=self._id[slot],
+            title=self._title[slot].decode(),
+            commune_insee=self._insee[slot],
+            lat=self._lat[slot],
+            lon=self._lon[slot],
+            goal_cents=self._goal[slot],
+            raised_cents=self._raised[slot],
+            starts_at=datetime.fromtimestamp(self._starts[slot], UTC),
+            ends_at=datetime.fromtimestamp(self._ends[slot], UTC),
+            distance_km=haversine_km(lat, lon, self._lat[slot], self._lon[slot]),
+        )
+
+    def _new_slot(self) -> int:
+        if self._free:
+            return self._free.pop()
+        for column in (self._id, self._goal, self._raised):
+            column.append(0)
+        for column in (self._lat, self._lon, self._starts, self._ends):
+            column.append(0.0)
+        self._title.append(b"")
+        self._insee.append(None)
+        self._category.append("")
+        return len(self._id) - 1
+
+    def _leave_cell(self, slot: int) -> None:
+        cell = cell_of(self._lat[slot], self._lon[slot])
+        slots = self._cells[cell]
+        slots.remove(slot)
+        if not slots:
+            del self._cells[cell]

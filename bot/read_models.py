@@ -1,0 +1,81 @@
+"""The in-memory read models (campaign index, user cache), kept in step with the database.
+
+At most once per `max_age` seconds, an update first reads the database's revision counters
+(one small query, migration 0005) and takes in what changed since it last looked: campaigns
+written or deleted, users written or deleted, by this process or any other (an import, the
+delivery worker). A list may thus lag a write from elsewhere by up to `max_age`; cards, follows
+and every write still go to the database.
+"""
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.campaign_index import CampaignIndex
+from bot.user_cache import UserCache
+from storage.repo import revisions
+
+log = logging.getLogger(__name__)
+
+
+class ReadModels:
+    def __init__(
+        self,
+        max_age: float,
+        user_cache_size: int,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.max_age = max_age
+        self.campaigns = CampaignIndex()
+        self.users = UserCache(user_cache_size)
+        self._clock = clock
+        self._seen: dict[str, int] | None = None
+        self._checked = -float("inf")
+        self._lock = asyncio.Lock()
+
+    async def refresh_if_due(self, session: AsyncSession) -> None:
+        if self._clock() - self._checked < self.max_age:
+            return
+        async with self._lock:
+            if self._clock() - self._checked < self.max_age:
+                return  # another update refreshed while this one waited
+            await self.refresh(session)
+
+    async def refresh(self, session: AsyncSession) -> None:
+        checked = self._clock()
+        now = await revisions.counters(session)
+        seen = self._seen
+        if seen is None:
+            await self._load(session)
+        else:
+            await self._catch_up(session, seen, now)
+        self._seen = now
+        self._checked = checked
+
+    async def _load(self, session: AsyncSession) -> None:
+        started = time.perf_counter()
+        async for row in revisions.all_campaign_rows(session):
+            self.campaigns.put(row)
+        self.users.clear()
+        log.info(
+            "campaign index: %d campaigns loaded in %.2f s",
+            len(self.campaigns),
+            time.perf_counter() - started,
+        )
+
+    async def _catch_up(self, session: AsyncSession, seen: dict[str, int], now: dict[str, int]):
+        if now["campaigns_deleted"] != seen["campaigns_deleted"]:
+            self.campaigns.keep_only(await revisions.campaign_ids(session))
+        if now["campaigns"] != seen["campaigns"]:
+            rows = await revisions.campaign_rows(session, seen["campaigns"], now["campaigns"])
+            for row in rows:
+                self.campaigns.put(row)
+        if now["users_deleted"] != seen["users_deleted"]:
+            self.users.clear()
+        elif now["users"] != seen["users"]:
+            self.users.forget(
+                await revisions.user_ids_written(session, seen["users"], now["users"])
+            )

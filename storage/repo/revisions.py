@@ -1,0 +1,58 @@
+"""What changed since a revision: the counters kept by the database (migration 0005) and the
+rows they number, for the in-memory read models (bot.read_models)."""
+
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+from sqlalchemy import Row, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Campaign, Revision, User
+
+# The campaign fields a list shows or filters on, in bot.campaign_index.CampaignIndex's order.
+INDEX_COLUMNS = (
+    Campaign.id,
+    Campaign.title,
+    Campaign.commune_insee,
+    Campaign.category,
+    Campaign.lat,
+    Campaign.lon,
+    Campaign.goal_cents,
+    Campaign.raised_cents,
+    Campaign.starts_at,
+    Campaign.ends_at,
+)
+
+
+async def counters(session: AsyncSession) -> dict[str, int]:
+    rows = await session.execute(select(Revision.name, Revision.value))
+    return {name: value for name, value in rows}
+
+
+async def campaign_rows(session: AsyncSession, after: int, upto: int) -> Sequence[Row[Any]]:
+    """The list fields of the campaigns written in revisions (after, upto]."""
+    query = select(*INDEX_COLUMNS).where(Campaign.revision > after, Campaign.revision <= upto)
+    return (await session.execute(query)).all()
+
+
+async def all_campaign_rows(session: AsyncSession, chunk: int = 2_000) -> AsyncIterator[Row[Any]]:
+    """Every campaign's list fields, read by pages of ids: all of them at once would briefly
+    take several times the memory that the index keeps."""
+    last_id = 0
+    while True:
+        query = select(*INDEX_COLUMNS).where(Campaign.id > last_id)
+        rows = (await session.execute(query.order_by(Campaign.id).limit(chunk))).all()
+        for row in rows:
+            yield row
+        if len(rows) < chunk:
+            return
+        last_id = rows[-1].id
+
+
+async def campaign_ids(session: AsyncSession) -> set[int]:
+    return set((await session.scalars(select(Campaign.id))).all())
+
+
+async def user_ids_written(session: AsyncSession, after: int, upto: int) -> list[int]:
+    query = select(User.id).where(User.revision > after, User.revision <= upto)
+    return list((await session.scalars(query)).all())

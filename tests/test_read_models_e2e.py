@@ -1,0 +1,125 @@
+"""The bot serves lists and users from memory, and still sees every write: its own at once,
+another process's within `read_model_max_age`."""
+
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+
+import pytest
+from aiogram.utils.i18n import I18n
+from sqlalchemy import event, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.gazetteer import Gazetteer
+from storage.models import User
+from tests.e2e import Harness, start_harness
+from tests.factories import add_campaigns, campaign
+from tests.test_resident_journey import onboard, seed_saint_lo
+
+
+@pytest.fixture(params=[0.0, 3600.0], ids=["fresh", "lazy"])
+async def bot(
+    request: pytest.FixtureRequest, db_url: str, gazetteer: Gazetteer, i18n: I18n
+) -> AsyncIterator[Harness]:
+    """The app with its read models checked at every update, or once an hour (so that only
+    the bot's own writes can refresh them)."""
+    harness, close = await start_harness(db_url, gazetteer, i18n, read_model_max_age=request.param)
+    yield harness
+    await close()
+
+
+@contextmanager
+def statements() -> Iterator[list[str]]:
+    seen: list[str] = []
+
+    def note(_conn: object, _cursor: object, sql: str, *_args: object) -> None:
+        seen.append(sql)
+
+    event.listen(Engine, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        event.remove(Engine, "before_cursor_execute", note)
+
+
+async def test_a_returning_resident_lists_without_a_query(
+    bot: Harness, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    await seed_saint_lo(bot, sessionmaker)
+    chat = bot.chat(2001)
+    await onboard(chat)
+    first = (await chat.send("/nearby"))[-1]
+    with statements() as seen:
+        again = (await chat.send("/nearby"))[-1]
+    assert again["text"] == first["text"]
+    assert "Exp3D" in again["text"]
+    # Only the revision counters, when they are looked at on every update.
+    assert all("revisions" in sql for sql in seen)
+    if bot.settings.read_model_max_age > 0:
+        assert seen == []
+
+
+async def test_forgotten_resident_is_not_served_from_memory(
+    bot: Harness, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    await seed_saint_lo(bot, sessionmaker)
+    chat = bot.chat(2002)
+    await onboard(chat)
+    await chat.send("/nearby")
+    await chat.send("/nearby")
+    replies = await chat.send("/forget")
+    await chat.press(replies[0], chat.t("forget.yes"))
+
+    replies = await chat.send("/nearby")
+    assert [message["text"] for message in replies] == [chat.t("place.ask")]
+    async with sessionmaker() as session:
+        user = await session.get(User, 2002)
+        assert user is not None and user.lat is None and user.commune_insee is None
+
+
+async def test_a_radius_changed_in_the_bot_applies_at_once(
+    bot: Harness, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    await seed_saint_lo(bot, sessionmaker)
+    chat = bot.chat(2003)
+    await onboard(chat)
+    await chat.send("/nearby")
+    await chat.send("/nearby")  # served from the cache
+    menu = (await chat.send("/settings"))[-1]
+    await chat.press(menu, chat.t("settings.radius"))
+    await chat.press(chat.message(menu["message_id"]), "5 km")
+
+    listing = (await chat.send("/nearby"))[-1]
+    assert listing["text"].startswith(chat.t("nearby.header", radius=5, place="Saint-Lô"))
+    assert "Exp3D" in listing["text"]
+
+
+@pytest.mark.parametrize("bot", [0.0], indirect=True, ids=["fresh"])
+async def test_a_campaign_written_elsewhere_is_listed(
+    bot: Harness, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    chat = bot.chat(2004)
+    await onboard(chat)
+    before = (await chat.send("/nearby"))[-1]
+    assert before["text"] == chat.t("nearby.empty", radius=25)
+    await add_campaigns(sessionmaker, campaign(bot.clock.now, title="Tricot du bocage"))
+    after = (await chat.send("/nearby"))[-1]
+    assert "Tricot du bocage" in after["text"]
+
+
+@pytest.mark.parametrize("bot", [0.0], indirect=True, ids=["fresh"])
+async def test_a_cached_resident_who_had_blocked_the_bot_is_back(
+    bot: Harness, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    await seed_saint_lo(bot, sessionmaker)
+    chat = bot.chat(2005)
+    await onboard(chat)
+    await chat.send("/nearby")
+    await chat.send("/nearby")  # served from the cache
+    async with sessionmaker() as session:  # the delivery worker met a 403
+        await session.execute(update(User).where(User.id == 2005).values(blocked_at=bot.clock.now))
+        await session.commit()
+    await chat.send("/nearby")
+    async with sessionmaker() as session:
+        user = await session.get(User, 2005)
+        assert user is not None and user.blocked_at is None
