@@ -37,6 +37,7 @@ class App:
 
     async def close(self) -> None:
         await self.bot.session.close()
+        self.dispatcher["read_models"].close()
         await self.engine.dispose()
 
 
@@ -45,13 +46,16 @@ async def build_app(settings: Settings, token: str | None = None, **dp_kwargs: o
     engine = create_engine(settings.database_url)
     await migrate(engine)
     i18n = create_i18n(settings.default_locale)
+    sessionmaker = create_sessionmaker(engine)
     dispatcher = create_dispatcher(
         settings,
-        create_sessionmaker(engine),
+        sessionmaker,
         Gazetteer.load(),
         i18n,
         **dp_kwargs,  # type: ignore[arg-type]
     )
+    async with sessionmaker() as session:  # the campaign index, before the first update
+        await dispatcher["read_models"].refresh(session)
     return App(settings, engine, i18n, create_bot(settings, token), dispatcher)
 
 

@@ -104,7 +104,7 @@ class CampaignIndex:
         wanted_count = offset + limit + 1
         hits: list[tuple[float, int, int]] = []
         worst = max_sq  # the farthest a hit may be: the radius, then the k-th nearest so far
-        for cell_sq, cell in self._cells_by_distance(lat, lon, radius_km, scale):
+        for cell_sq, cell in self._cells_by_distance(lat, lon, radius_km, scale, max_sq):
             if cell_sq > worst:
                 break  # this cell and the ones after it are farther than enough hits
             for slot in self._cells[cell]:
@@ -129,10 +129,10 @@ class CampaignIndex:
         return Page([self._item(slot, lat, lon) for _, _, slot in page[:limit]], len(page) > limit)
 
     def _cells_by_distance(
-        self, lat: float, lon: float, radius_km: float, scale: float
+        self, lat: float, lon: float, radius_km: float, scale: float, max_sq: float
     ) -> list[tuple[float, int]]:
-        """The non-empty cells around the point, nearest first, with the squared distance (in
-        the query's scaled degrees) from the point to the nearest edge of each."""
+        """The non-empty cells that reach into the circle, nearest first, with the squared
+        distance (in the query's scaled degrees) from the point to the nearest edge of each."""
         rows, columns = cell_span(lat, lon, radius_km)
         # A hair wider than a cell, so that rounding never leaves a campaign outside its cell.
         row_sq = [(row, _gap(lat, row * CELL_DEGREES - 90.0) ** 2) for row in rows]
@@ -144,7 +144,7 @@ class CampaignIndex:
             (dlat_sq + dlon_sq, cell)
             for row, dlat_sq in row_sq
             for column, dlon_sq in column_sq
-            if (cell := row * CELL_COLUMNS + column) in cells
+            if dlat_sq + dlon_sq <= max_sq and (cell := row * CELL_COLUMNS + column) in cells
         ]
         found.sort()
         return found

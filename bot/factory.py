@@ -18,6 +18,7 @@ from bot.i18n import UserLocaleMiddleware
 from bot.middlewares import DbSessionMiddleware, UserMiddleware
 from bot.read_models import ReadModels
 from bot.settings import LOCALES, Settings
+from bot.user_cache import sqlite_reader
 from handlers import common, membership, privacy
 from handlers import settings as settings_handlers
 from handlers.resident import cards, lists, places
@@ -44,7 +45,10 @@ def create_dispatcher(
     i18n: I18n,
     clock: Callable[[], datetime] = utcnow,
 ) -> Dispatcher:
-    read_models = ReadModels(settings.read_model_max_age, settings.user_cache_size)
+    engine = sessionmaker.kw["bind"]
+    read_models = ReadModels(
+        settings.read_model_max_age, settings.user_cache_size, user_reader=sqlite_reader(engine)
+    )
     dp = Dispatcher(
         storage=MemoryStorage(),
         settings=settings,

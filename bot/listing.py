@@ -49,21 +49,22 @@ def item_text(
     gazetteer: Gazetteer,
     now: datetime,
     tz: str,
-    template: str,
-    place_template: str,
+    texts: tuple[str, str, str],
 ) -> str:
-    """One numbered line of a list; the templates are looked up once per page."""
+    """One numbered line of a list; `texts` (the locale, the line's and the place's templates)
+    are looked up once per page."""
+    locale_code, template, place_template = texts
     place = escape(commune_name(gazetteer, item.commune_insee))
     if item.distance_km is not None:
         place = place_template.format(
-            place=place, distance=formatting.distance(item.distance_km, locale())
+            place=place, distance=formatting.distance(item.distance_km, locale_code)
         )
     return template.format(
         number=number,
         title=escape(item.title),
         place=place,
-        progress=progress_line(item.raised_cents, item.goal_cents),
-        time_left=time_left(item.starts_at, item.ends_at, now, tz),
+        progress=progress_line(item.raised_cents, item.goal_cents, locale_code),
+        time_left=time_left(item.starts_at, item.ends_at, now, tz, locale_code),
     )
 
 
@@ -182,10 +183,10 @@ def page_text(
     tz: str,
 ) -> str:
     first = state.page * page_size + 1
-    template, place_template = _("list.item"), _("list.place_distance")
+    texts = (locale(), _("list.item"), _("list.place_distance"))
     lines = [header, ""]
     lines += [
-        item_text(first + index, item, gazetteer, now, tz, template, place_template)
+        item_text(first + index, item, gazetteer, now, tz, texts)
         for index, item in enumerate(items)
     ]
     return "\n".join(lines)

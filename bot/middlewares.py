@@ -67,7 +67,8 @@ class UserMiddleware(BaseMiddleware):
         tg_user: TgUser | None = data.get("event_from_user")
         if tg_user is not None and not tg_user.is_bot:
             session = data["session"]
-            user = self.read_models.users.attach(session, tg_user.id)
+            cache = self.read_models.users
+            user = cache.attach(session, tg_user.id) or cache.read(session, tg_user.id)
             data[FROM_CACHE] = user is not None
             if user is None:
                 # A new user's language is their Telegram one (when we speak it), so that what

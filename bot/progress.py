@@ -18,8 +18,9 @@ def locale() -> str:
     return get_i18n().current_locale
 
 
-def progress_line(raised_cents: int, goal_cents: int) -> str:
-    return _progress_text(formatting.percent(raised_cents, goal_cents), locale())
+def progress_line(raised_cents: int, goal_cents: int, locale_code: str | None = None) -> str:
+    pct = formatting.percent(raised_cents, goal_cents)
+    return _progress_text(pct, locale_code or locale())
 
 
 @lru_cache(maxsize=4096)
@@ -29,12 +30,14 @@ def _progress_text(pct: int, locale: str) -> str:
     )
 
 
-def time_left(starts_at: datetime, ends_at: datetime, now: datetime, tz: str) -> str:
+def time_left(
+    starts_at: datetime, ends_at: datetime, now: datetime, tz: str, locale_code: str | None = None
+) -> str:
     status = status_at(starts_at, ends_at, now)
     if status is Status.ENDED:
-        return _time_text(status, 0, locale())
+        return _time_text(status, 0, locale_code or locale())
     day = starts_at if status is Status.UPCOMING else ends_at
-    return _time_text(status, formatting.days_between(now, day, tz), locale())
+    return _time_text(status, formatting.days_between(now, day, tz), locale_code or locale())
 
 
 @lru_cache(maxsize=1024)

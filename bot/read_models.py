@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.campaign_index import CampaignIndex
 from bot.user_cache import UserCache
 from storage.repo import revisions
+from storage.sqlite_reads import RowReader
 
 log = logging.getLogger(__name__)
 
@@ -27,14 +28,20 @@ class ReadModels:
         max_age: float,
         user_cache_size: int,
         clock: Callable[[], float] = time.monotonic,
+        user_reader: RowReader | None = None,
     ) -> None:
         self.max_age = max_age
         self.campaigns = CampaignIndex()
-        self.users = UserCache(user_cache_size)
+        self.users = UserCache(user_cache_size, user_reader)
         self._clock = clock
         self._seen: dict[str, int] | None = None
         self._checked = -float("inf")
         self._lock = asyncio.Lock()
+
+    def close(self) -> None:
+        """Release the user reader's connection (SQLite), if there is one."""
+        if self.users.reader is not None:
+            self.users.reader.close()
 
     async def refresh_if_due(self, session: AsyncSession) -> None:
         if self._clock() - self._checked < self.max_age:

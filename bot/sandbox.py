@@ -308,6 +308,7 @@ async def load_demo_data(app: "App") -> None:
     async with create_sessionmaker(app.engine)() as session:
         await load_demo(session, app.dispatcher["gazetteer"], datetime.now(UTC))
         await session.commit()
+        await app.dispatcher["read_models"].refresh(session)  # listed from the first update
 
 
 async def _poll(app: "App") -> None:

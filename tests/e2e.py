@@ -170,6 +170,7 @@ async def start_harness(
     async def close() -> None:
         await harness.stop()
         await bot.session.close()
+        dp["read_models"].close()
         await engine.dispose()
         await fake.stop()
 
