@@ -100,5 +100,10 @@ def datetime(dt: pydt.datetime, locale: str = DEFAULT_LOCALE, tz: str = DEFAULT_
 
 def days_between(now: pydt.datetime, end: pydt.datetime, tz: str = DEFAULT_TZ) -> int:
     """Calendar days from today to the end day in local time: 0 when it ends today or is past."""
-    days = (to_local(end, tz).date() - to_local(now, tz).date()).days
+    days = (_local_date(end, tz) - _local_date(now, tz)).days
     return max(0, days)
+
+
+@lru_cache(maxsize=16384)  # a list asks for the same few instants (now, the campaigns' ends)
+def _local_date(dt: pydt.datetime, tz: str) -> pydt.date:
+    return to_local(dt, tz).date()
