@@ -150,17 +150,18 @@ class CampaignIndex:
         return found
 
     def _item(self, slot: int, lat: float, lon: float) -> ListItem:
-        return ListItem(
-            id=self._id[slot],
-            title=self._title[slot].decode(),
-            commune_insee=self._insee[slot],
-            lat=self._lat[slot],
-            lon=self._lon[slot],
-            goal_cents=self._goal[slot],
-            raised_cents=self._raised[slot],
-            starts_at=datetime.fromtimestamp(self._starts[slot], UTC),
-            ends_at=datetime.fromtimestamp(self._ends[slot], UTC),
-            distance_km=haversine_km(lat, lon, self._lat[slot], self._lon[slot]),
+        item_lat, item_lon = self._lat[slot], self._lon[slot]
+        return ListItem(  # positional: the fields' order
+            self._id[slot],
+            self._title[slot].decode(),
+            self._insee[slot],
+            item_lat,
+            item_lon,
+            self._goal[slot],
+            self._raised[slot],
+            datetime.fromtimestamp(self._starts[slot], UTC),
+            datetime.fromtimestamp(self._ends[slot], UTC),
+            haversine_km(lat, lon, item_lat, item_lon),
         )
 
     def _new_slot(self) -> int:

@@ -104,12 +104,15 @@ def _page_keyboard(
 @lru_cache(maxsize=16384)
 def _card_button(state: ListState, campaign_id: int, number: int) -> InlineKeyboardButton:
     """A numbered button that opens a card; the same for every page that shows it there."""
-    return InlineKeyboardButton(
-        text=str(number),
-        callback_data=CardView(
-            id=campaign_id, src=state.src, page=state.page, cat=state.cat, st=state.st, q=state.q
-        ).pack(),
-    )
+    return InlineKeyboardButton(text=str(number), callback_data=_card_data(state, campaign_id))
+
+
+@lru_cache(maxsize=16384)
+def _card_data(state: ListState, campaign_id: int) -> str:
+    """A card's callback data, whatever its number on the page."""
+    return CardView(
+        id=campaign_id, src=state.src, page=state.page, cat=state.cat, st=state.st, q=state.q
+    ).pack()
 
 
 @lru_cache(maxsize=1024)

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.campaign_index import CampaignIndex
 from bot.campaigns import STATUS_FILTERS
 from bot.read_models import ReadModels
 from storage.models import Campaign, Category, User
@@ -233,3 +234,27 @@ async def test_a_cached_user_is_a_persistent_object_of_the_update(
     async with sessionmaker() as session:
         stored = await session.get(User, 2)
         assert stored is not None and stored.radius_km == 50
+
+
+def test_a_deleted_campaigns_place_is_reused_without_leftovers() -> None:
+    index = CampaignIndex()
+
+    def row(campaign_id: int, title: str, lat: float, lon: float) -> tuple:
+        ends = NOW + timedelta(days=5)
+        return (campaign_id, title, "50502", "culture", lat, lon, 100, 10, NOW, ends)
+
+    index.put(row(1, "Un", *SAINT_LO))
+    index.put(row(2, "Deux", SAINT_LO[0] + 0.01, SAINT_LO[1]))
+    index.remove(1)
+    index.put(row(3, "Trois", *TOURS))  # takes the first one's place in the columns
+    near_saint_lo = index.nearby(
+        lat=SAINT_LO[0], lon=SAINT_LO[1], radius_km=10, now=NOW, statuses=EVERY_STATUS
+    )
+    assert [(item.id, item.title) for item in near_saint_lo.items] == [(2, "Deux")]
+    near_tours = index.nearby(
+        lat=TOURS[0], lon=TOURS[1], radius_km=10, now=NOW, statuses=EVERY_STATUS
+    )
+    assert [(item.id, item.title) for item in near_tours.items] == [(3, "Trois")]
+    assert len(index) == 2 and 1 not in index
+    index.keep_only({3})
+    assert len(index) == 1 and 2 not in index
