@@ -108,6 +108,11 @@ class CampaignIndex:
             if cell_sq > worst:
                 break  # this cell and the ones after it are farther than enough hits
             for slot in self._cells[cell]:
+                dlat = lats[slot] - lat
+                dlon = (lons[slot] - lon) * scale
+                sq_distance = dlat * dlat + dlon * dlon
+                if sq_distance > worst:
+                    continue
                 if category is not None and categories[slot] != category:
                     continue
                 if ends[slot] <= now_ts:
@@ -115,11 +120,7 @@ class CampaignIndex:
                         continue
                 elif not (live if starts[slot] <= now_ts else upcoming):
                     continue
-                dlat = lats[slot] - lat
-                dlon = (lons[slot] - lon) * scale
-                sq_distance = dlat * dlat + dlon * dlon
-                if sq_distance <= max_sq:
-                    hits.append((sq_distance, ids[slot], slot))
+                hits.append((sq_distance, ids[slot], slot))
             if len(hits) >= wanted_count:
                 hits.sort()
                 del hits[wanted_count:]
