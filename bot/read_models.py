@@ -64,7 +64,7 @@ class ReadModels:
 
     async def _load(self, session: AsyncSession) -> None:
         started = time.perf_counter()
-        async for row in revisions.all_campaign_rows(session):
+        async for row in revisions.campaign_rows(session):
             self.campaigns.put(row)
         self.users.clear()
         log.info(
@@ -77,8 +77,8 @@ class ReadModels:
         if now["campaigns_deleted"] != seen["campaigns_deleted"]:
             self.campaigns.keep_only(await revisions.campaign_ids(session))
         if now["campaigns"] != seen["campaigns"]:
-            rows = await revisions.campaign_rows(session, seen["campaigns"], now["campaigns"])
-            for row in rows:
+            written = revisions.campaign_rows(session, seen["campaigns"], now["campaigns"])
+            async for row in written:
                 self.campaigns.put(row)
         if now["users_deleted"] != seen["users_deleted"]:
             self.users.clear()

@@ -1,7 +1,7 @@
 """What changed since a revision: the counters kept by the database (migration 0005) and the
 rows they number, for the in-memory read models (bot.read_models)."""
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from typing import Any
 
 from sqlalchemy import Row, select
@@ -29,18 +29,19 @@ async def counters(session: AsyncSession) -> dict[str, int]:
     return {name: value for name, value in rows}
 
 
-async def campaign_rows(session: AsyncSession, after: int, upto: int) -> Sequence[Row[Any]]:
-    """The list fields of the campaigns written in revisions (after, upto]."""
-    query = select(*INDEX_COLUMNS).where(Campaign.revision > after, Campaign.revision <= upto)
-    return (await session.execute(query)).all()
+async def campaign_rows(
+    session: AsyncSession, after: int | None = None, upto: int | None = None, chunk: int = 2_000
+) -> AsyncIterator[Row[Any]]:
+    """The list fields of every campaign, or of those written in revisions (after, upto].
 
-
-async def all_campaign_rows(session: AsyncSession, chunk: int = 2_000) -> AsyncIterator[Row[Any]]:
-    """Every campaign's list fields, read by pages of ids: all of them at once would briefly
-    take several times the memory that the index keeps."""
+    Read by pages of ids: 50,000 rows at once (a first load, a large import) would briefly take
+    several times the memory that the index keeps."""
+    written = []
+    if after is not None and upto is not None:
+        written = [Campaign.revision > after, Campaign.revision <= upto]
     last_id = 0
     while True:
-        query = select(*INDEX_COLUMNS).where(Campaign.id > last_id)
+        query = select(*INDEX_COLUMNS).where(Campaign.id > last_id, *written)
         rows = (await session.execute(query.order_by(Campaign.id).limit(chunk))).all()
         for row in rows:
             yield row
