@@ -2,8 +2,8 @@
 
 Runs on the database DATABASE_URL points at (a scratch database beside it; SQLite by default).
 The measuring runs in a child process that loads what the running bot loads (the gazetteer, the
-catalogues, the dispatcher, the campaign index, a full user cache), so its peak RSS is the
-bot's, not the seeding's. The page is timed twice: as the SQL query on the database
+catalogues, the dispatcher, the campaign index, full caches of users and pages), so its peak
+RSS is the bot's, not the seeding's. The page is timed twice: as the SQL query on the database
 (`p50_ms`, `p95_ms`), and as the bot serves it, from its in-memory index (`index_p50_ms`,
 `index_p95_ms`; `index_load_s` is the index's load at start-up).
 Prints {"campaigns", "users", "queries", "p50_ms", "p95_ms", "index_load_s", "index_p50_ms",
@@ -22,10 +22,12 @@ import time
 from common import NOW, bench_url, percentile, run, seed
 from sqlalchemy import select
 
+from bot.browse import render_nearby
 from bot.campaigns import STATUS_FILTERS
 from bot.factory import create_dispatcher
 from bot.gazetteer import Gazetteer
 from bot.i18n import create_i18n
+from bot.listing import ListState
 from bot.read_models import ReadModels
 from bot.settings import Settings
 from storage.db import create_engine, create_sessionmaker
@@ -47,7 +49,8 @@ async def measure(url: str, queries: int) -> dict[str, object]:
     gazetteer = Gazetteer.load()
     engine = create_engine(url)
     sessionmaker = create_sessionmaker(engine)
-    dispatcher = create_dispatcher(settings, sessionmaker, gazetteer, create_i18n("fr"))
+    i18n = create_i18n("fr")
+    dispatcher = create_dispatcher(settings, sessionmaker, gazetteer, i18n)
     read_models: ReadModels = dispatcher["read_models"]
     async with sessionmaker() as session:
         started = time.perf_counter()
@@ -60,6 +63,23 @@ async def measure(url: str, queries: int) -> dict[str, object]:
                 read_models.users.remember(user)
             session.expunge_all()
         users = (await session.execute(select(User.lat, User.lon).limit(2_000))).all()
+        # And its cache of rendered /nearby pages.
+        resident = await session.scalar(select(User).limit(1))
+        with i18n.context(), i18n.use_locale("fr"):
+            for point in users:
+                if len(read_models.pages) == settings.page_cache_size:
+                    break
+                resident.lat, resident.lon = point
+                render_nearby(
+                    resident,
+                    ListState("n"),
+                    settings=settings,
+                    gazetteer=gazetteer,
+                    read_models=read_models,
+                    now=NOW,
+                )
+        assert len(read_models.pages) == settings.page_cache_size
+        await session.rollback()
     rng = random.Random(11)
     timings, index_timings = [], []
     found = 0

@@ -44,6 +44,7 @@ class CampaignIndex:
         self._title: list[bytes] = []  # UTF-8: half the memory of accented str
         self._insee: list[str | None] = []
         self._category: list[str] = []
+        self.version = 0  # moves at every change: what was computed before may be stale
 
     def __len__(self) -> int:
         return len(self._slot_of)
@@ -54,6 +55,7 @@ class CampaignIndex:
     def put(self, row: Iterable[Any]) -> None:
         """Add or replace a campaign, from a row of storage.repo.revisions.INDEX_COLUMNS."""
         campaign_id, title, insee, category, lat, lon, goal, raised, starts, ends = row
+        self.version += 1
         slot = self._slot_of.get(campaign_id)
         if slot is None:
             slot = self._new_slot()
@@ -72,6 +74,7 @@ class CampaignIndex:
     def remove(self, campaign_id: int) -> None:
         slot = self._slot_of.pop(campaign_id, None)
         if slot is not None:
+            self.version += 1
             self._leave_cell(slot)
             self._title[slot] = b""
             self._free.append(slot)
@@ -94,6 +97,31 @@ class CampaignIndex:
         limit: int = 5,
     ) -> Page:
         """Campaigns within radius_km, nearest first (then by id), as the SQL query has them."""
+        return self.nearby_until(
+            lat=lat,
+            lon=lon,
+            radius_km=radius_km,
+            now=now,
+            statuses=statuses,
+            category=category,
+            offset=offset,
+            limit=limit,
+        )[0]
+
+    def nearby_until(
+        self,
+        *,
+        lat: float,
+        lon: float,
+        radius_km: float,
+        now: datetime,
+        statuses: Iterable[Status],
+        category: str | None = None,
+        offset: int = 0,
+        limit: int = 5,
+    ) -> tuple[Page, float]:
+        """The page, and until when it holds if no campaign changes (`version`): the first
+        start or end to come among the campaigns near enough to be on it."""
         wanted = frozenset(statuses)
         upcoming, live, ended = (s in wanted for s in (Status.UPCOMING, Status.LIVE, Status.ENDED))
         now_ts = now.timestamp()
@@ -103,6 +131,7 @@ class CampaignIndex:
         categories, ids = self._category, self._id
         wanted_count = offset + limit + 1
         hits: list[tuple[float, int, int]] = []
+        until = float("inf")
         worst = max_sq  # the farthest a hit may be: the radius, then the k-th nearest so far
         for cell_sq, cell in self._cells_by_distance(lat, lon, radius_km, scale, max_sq):
             if cell_sq > worst:
@@ -115,11 +144,17 @@ class CampaignIndex:
                     continue
                 if category is not None and categories[slot] != category:
                     continue
-                if ends[slot] <= now_ts:
+                ends_at = ends[slot]
+                if ends_at <= now_ts:
                     if not ended:
                         continue
-                elif not (live if starts[slot] <= now_ts else upcoming):
-                    continue
+                else:
+                    starts_at = starts[slot]
+                    change = starts_at if starts_at > now_ts else ends_at
+                    if change < until:
+                        until = change  # it starts or ends: the page may change then
+                    if not (live if starts_at <= now_ts else upcoming):
+                        continue
                 hits.append((sq_distance, ids[slot], slot))
             if len(hits) >= wanted_count:
                 hits.sort()
@@ -127,7 +162,8 @@ class CampaignIndex:
                 worst = hits[-1][0]
         hits.sort()
         page = hits[offset : offset + limit + 1]
-        return Page([self._item(slot, lat, lon) for _, _, slot in page[:limit]], len(page) > limit)
+        items = [self._item(slot, lat, lon) for _, _, slot in page[:limit]]
+        return Page(items, len(page) > limit), until
 
     def _cells_by_distance(
         self, lat: float, lon: float, radius_km: float, scale: float, max_sq: float

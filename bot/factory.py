@@ -47,7 +47,10 @@ def create_dispatcher(
 ) -> Dispatcher:
     engine = sessionmaker.kw["bind"]
     read_models = ReadModels(
-        settings.read_model_max_age, settings.user_cache_size, user_reader=sqlite_reader(engine)
+        settings.read_model_max_age,
+        settings.user_cache_size,
+        user_reader=sqlite_reader(engine),
+        page_cache_size=settings.page_cache_size,
     )
     dp = Dispatcher(
         storage=MemoryStorage(),

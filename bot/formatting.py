@@ -100,10 +100,11 @@ def datetime(dt: pydt.datetime, locale: str = DEFAULT_LOCALE, tz: str = DEFAULT_
 
 def days_between(now: pydt.datetime, end: pydt.datetime, tz: str = DEFAULT_TZ) -> int:
     """Calendar days from today to the end day in local time: 0 when it ends today or is past."""
-    days = (_local_date(end, tz) - _local_date(now, tz)).days
+    days = (local_date(end, tz) - local_date(now, tz)).days
     return max(0, days)
 
 
 @lru_cache(maxsize=16384)  # a list asks for the same few instants (now, the campaigns' ends)
-def _local_date(dt: pydt.datetime, tz: str) -> pydt.date:
+def local_date(dt: pydt.datetime, tz: str = DEFAULT_TZ) -> pydt.date:
+    """The calendar day of `dt` on the wall clock of `tz`."""
     return to_local(dt, tz).date()

@@ -81,10 +81,16 @@ def page_keyboard(
 ) -> InlineKeyboardMarkup:
     """The list's buttons. Neighbours see the same pages: a keyboard is built once (aiogram's
     models cost more to build than the rest of the page) and shared, never changed."""
-    return _page_keyboard(state, tuple(item.id for item in items), has_next, page_size, locale())
+    return page_keyboard_of(state, tuple(item.id for item in items), has_next, page_size)
 
 
-@lru_cache(maxsize=4096)
+def page_keyboard_of(
+    state: ListState, ids: tuple[int, ...], has_next: bool, page_size: int
+) -> InlineKeyboardMarkup:
+    return _page_keyboard(state, ids, has_next, page_size, locale())
+
+
+@lru_cache(maxsize=256)
 def _page_keyboard(
     state: ListState, ids: tuple[int, ...], has_next: bool, page_size: int, locale: str
 ) -> InlineKeyboardMarkup:
@@ -101,13 +107,13 @@ def _page_keyboard(
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=1024)
 def _card_button(state: ListState, campaign_id: int, number: int) -> InlineKeyboardButton:
     """A numbered button that opens a card; the same for every page that shows it there."""
     return InlineKeyboardButton(text=str(number), callback_data=_card_data(state, campaign_id))
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=4096)
 def _card_data(state: ListState, campaign_id: int) -> str:
     """A card's callback data, whatever its number on the page."""
     return CardView(

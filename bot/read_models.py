@@ -10,7 +10,9 @@ and every write still go to the database.
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,6 +24,36 @@ from storage.sqlite_reads import RowReader
 log = logging.getLogger(__name__)
 
 
+class PageCache:
+    """Pages computed from the campaign index, by what they depend on. An entry holds while the
+    index is at the version it was computed from, from the time it was computed until a time
+    given with it (a campaign on or near the page starts or ends)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._pages: OrderedDict[Hashable, tuple[int, float, float, Any]] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._pages)
+
+    def get(self, key: Hashable, version: int, now: float) -> Any | None:
+        entry = self._pages.get(key)
+        if entry is None:
+            return None
+        entry_version, since, until, value = entry
+        if entry_version != version or not since <= now < until:
+            del self._pages[key]
+            return None
+        self._pages.move_to_end(key)
+        return value
+
+    def put(self, key: Hashable, version: int, since: float, until: float, value: Any) -> None:
+        self._pages[key] = (version, since, until, value)
+        self._pages.move_to_end(key)
+        while len(self._pages) > self.size:
+            self._pages.popitem(last=False)
+
+
 class ReadModels:
     def __init__(
         self,
@@ -29,10 +61,12 @@ class ReadModels:
         user_cache_size: int,
         clock: Callable[[], float] = time.monotonic,
         user_reader: RowReader | None = None,
+        page_cache_size: int = 1024,
     ) -> None:
         self.max_age = max_age
         self.campaigns = CampaignIndex()
         self.users = UserCache(user_cache_size, user_reader)
+        self.pages = PageCache(page_cache_size)
         self._clock = clock
         self._seen: dict[str, int] | None = None
         self._checked = -float("inf")

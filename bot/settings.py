@@ -31,7 +31,8 @@ class Settings(BaseSettings):
     # Lists are served from memory (bot.read_models); how long a write made elsewhere (an
     # import, another process) may take to show in them.
     read_model_max_age: float = 1.0  # seconds
-    user_cache_size: int = 10_000  # users kept in memory, the most recently seen
+    user_cache_size: int = 5_000  # users kept in memory, the most recently seen
+    page_cache_size: int = 1024  # rendered /nearby pages kept (their text), the latest shown
     log_level: str = "INFO"
     # Delivery of notifications (bot.delivery): Telegram's pace, retries, the grace after downtime.
     delivery_rate: float = 30.0  # messages per second overall

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.campaign_index import CampaignIndex
 from bot.campaigns import STATUS_FILTERS
-from bot.read_models import ReadModels
+from bot.read_models import PageCache, ReadModels
 from storage.models import Campaign, Category, User
 from storage.repo import campaigns
 from storage.repo.revisions import counters
@@ -258,3 +258,34 @@ def test_a_deleted_campaigns_place_is_reused_without_leftovers() -> None:
     assert len(index) == 2 and 1 not in index
     index.keep_only({3})
     assert len(index) == 1 and 2 not in index
+
+
+def test_a_kept_page_holds_for_its_version_and_its_time_only() -> None:
+    pages = PageCache(size=2)
+    pages.put("a", version=1, since=100.0, until=200.0, value="page a")
+    assert pages.get("a", version=1, now=150.0) == "page a"
+    assert pages.get("a", version=1, now=99.0) is None  # computed later than that
+    pages.put("a", version=1, since=100.0, until=200.0, value="page a")
+    assert pages.get("a", version=1, now=200.0) is None  # something on it started or ended
+    pages.put("a", version=1, since=100.0, until=200.0, value="page a")
+    assert pages.get("a", version=2, now=150.0) is None  # the index changed
+    pages.put("a", version=2, since=100.0, until=200.0, value="page a")
+    pages.put("b", version=2, since=100.0, until=200.0, value="page b")
+    pages.put("c", version=2, since=100.0, until=200.0, value="page c")
+    assert len(pages) == 2 and pages.get("a", version=2, now=150.0) is None
+
+
+def test_a_page_holds_until_a_campaign_near_it_starts_or_ends() -> None:
+    index = CampaignIndex()
+    soon = NOW + timedelta(hours=3)
+    index.put((1, "Live", "50502", "culture", *SAINT_LO, 100, 10, NOW - timedelta(days=1), soon))
+    index.put((2, "Later", "50502", "culture", *SAINT_LO, 100, 10, NOW + timedelta(hours=1), soon))
+    index.put(  # far away: its start changes nothing here
+        (3, "Tours", "37261", "culture", *TOURS, 100, 10, NOW + timedelta(minutes=5), soon)
+    )
+    statuses = STATUS_FILTERS["l"]
+    page, until = index.nearby_until(
+        lat=SAINT_LO[0], lon=SAINT_LO[1], radius_km=10, now=NOW, statuses=statuses
+    )
+    assert [item.id for item in page.items] == [1]
+    assert until == (NOW + timedelta(hours=1)).timestamp()  # when "Later" goes live

@@ -3,6 +3,7 @@ another process's within `read_model_max_age`."""
 
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 
 import pytest
 from aiogram.utils.i18n import I18n
@@ -123,3 +124,37 @@ async def test_a_cached_resident_who_had_blocked_the_bot_is_back(
     async with sessionmaker() as session:
         user = await session.get(User, 2005)
         assert user is not None and user.blocked_at is None
+
+
+async def test_a_shown_page_follows_the_clock(
+    bot: Harness, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    """A page shown again is not a stale copy: days left move on at midnight, and a campaign
+    that has ended leaves the list."""
+    await seed_saint_lo(bot, sessionmaker)
+    ends_soon = campaign(
+        bot.clock.now, title="Vente flash", ends_at=bot.clock.now + timedelta(hours=2)
+    )
+    await add_campaigns(sessionmaker, ends_soon)
+    chat = bot.chat(2006)
+    await onboard(chat)
+    first = (await chat.send("/nearby"))[-1]["text"]
+    assert "Exp3D" in first and chat.t("time.days_left", n=5, days=5) in first
+    assert "Vente flash" in first
+    assert (await chat.send("/nearby"))[-1]["text"] == first
+
+    bot.clock.now += timedelta(hours=3)  # the same day; the flash sale is over
+    same_day = (await chat.send("/nearby"))[-1]["text"]
+    assert "Vente flash" not in same_day and "Exp3D" in same_day
+    bot.clock.now -= timedelta(hours=3)
+
+    bot.clock.now += timedelta(days=1)
+    next_day = (await chat.send("/nearby"))[-1]["text"]
+    assert "Exp3D" in next_day and chat.t("time.days_left", n=4, days=4) in next_day
+
+    bot.clock.now += timedelta(days=5)  # Exp3D ended a day ago
+    later = (await chat.send("/nearby"))[-1]["text"]
+    assert "Exp3D" not in later and "Le rythme des maux" in later
+
+    bot.clock.now -= timedelta(days=6)  # a clock set back is not served a later page
+    assert "Vente flash" in (await chat.send("/nearby"))[-1]["text"]
