@@ -99,7 +99,7 @@ async def measure(url: str, queries: int) -> dict[str, object]:
             )
             elapsed = (time.perf_counter() - started) * 1000
         started = time.perf_counter()
-        served = read_models.campaigns.nearby(
+        served, _ = read_models.campaigns.nearby_until(
             lat=lat, lon=lon, radius_km=25, now=NOW, statuses=STATUS_FILTERS["lu"], limit=5
         )
         index_elapsed = (time.perf_counter() - started) * 1000

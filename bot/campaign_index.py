@@ -84,30 +84,6 @@ class CampaignIndex:
         for campaign_id in [cid for cid in self._slot_of if cid not in campaign_ids]:
             self.remove(campaign_id)
 
-    def nearby(
-        self,
-        *,
-        lat: float,
-        lon: float,
-        radius_km: float,
-        now: datetime,
-        statuses: Iterable[Status],
-        category: str | None = None,
-        offset: int = 0,
-        limit: int = 5,
-    ) -> Page:
-        """Campaigns within radius_km, nearest first (then by id), as the SQL query has them."""
-        return self.nearby_until(
-            lat=lat,
-            lon=lon,
-            radius_km=radius_km,
-            now=now,
-            statuses=statuses,
-            category=category,
-            offset=offset,
-            limit=limit,
-        )[0]
-
     def nearby_until(
         self,
         *,

@@ -127,7 +127,7 @@ async def test_the_index_serves_the_pages_of_the_query(
                 "limit": 5,
             }
             expected = await campaigns.nearby(session, **query)
-            assert models.campaigns.nearby(**query) == expected, query
+            assert models.campaigns.nearby_until(**query)[0] == expected, query
 
 
 async def test_writes_from_elsewhere_reach_the_index(
@@ -139,7 +139,7 @@ async def test_writes_from_elsewhere_reach_the_index(
     async def page() -> list[tuple[str, int]]:
         async with sessionmaker() as session:
             await models.refresh_if_due(session)
-        found = models.campaigns.nearby(**near, statuses=EVERY_STATUS)
+        found, _ = models.campaigns.nearby_until(**near, statuses=EVERY_STATUS)
         return [(item.title, item.raised_cents) for item in found.items]
 
     assert await page() == []
@@ -159,7 +159,7 @@ async def test_writes_from_elsewhere_reach_the_index(
         moved.lat, moved.lon = TOURS
         await session.commit()
     assert await page() == []
-    in_tours = models.campaigns.nearby(
+    in_tours, _ = models.campaigns.nearby_until(
         lat=TOURS[0], lon=TOURS[1], radius_km=5, now=NOW, statuses=EVERY_STATUS
     )
     assert [item.id for item in in_tours.items] == [added]
@@ -247,11 +247,11 @@ def test_a_deleted_campaigns_place_is_reused_without_leftovers() -> None:
     index.put(row(2, "Deux", SAINT_LO[0] + 0.01, SAINT_LO[1]))
     index.remove(1)
     index.put(row(3, "Trois", *TOURS))  # takes the first one's place in the columns
-    near_saint_lo = index.nearby(
+    near_saint_lo, _ = index.nearby_until(
         lat=SAINT_LO[0], lon=SAINT_LO[1], radius_km=10, now=NOW, statuses=EVERY_STATUS
     )
     assert [(item.id, item.title) for item in near_saint_lo.items] == [(2, "Deux")]
-    near_tours = index.nearby(
+    near_tours, _ = index.nearby_until(
         lat=TOURS[0], lon=TOURS[1], radius_km=10, now=NOW, statuses=EVERY_STATUS
     )
     assert [(item.id, item.title) for item in near_tours.items] == [(3, "Trois")]
