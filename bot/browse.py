@@ -118,8 +118,9 @@ def render_nearby(
     cached = read_models.pages.get(key, index.version, now_ts)
     if cached is not None:
         text, ids, has_next = cached
-        markup = page_keyboard_of(state, ids, has_next, size) if ids else None
-        return Rendered(text.decode(), markup) if ids else empty_page(state, user)
+        if not ids:
+            return empty_page(state, user)
+        return Rendered(text.decode(), page_keyboard_of(state, ids, has_next, size))
     page, until = index.nearby_until(
         lat=origin[0],
         lon=origin[1],

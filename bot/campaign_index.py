@@ -1,7 +1,7 @@
 """The campaigns' list fields in memory, on a grid of cells, for /nearby without a database trip.
 
 Columns are kept in arrays (one slot per campaign) rather than one object per campaign: 50,000
-campaigns take about 10 MB. A page reads the cells nearest the point first and stops at the
+campaigns take about 17 MB. A page reads the cells nearest the point first and stops at the
 first cell farther than enough campaigns already found. The order and the distances are those
 of the SQL query (storage.repo.campaigns.nearby), computed with the same arithmetic; a test
 holds them equal.
@@ -54,7 +54,7 @@ class CampaignIndex:
 
     def put(self, row: Iterable[Any]) -> None:
         """Add or replace a campaign, from a row of storage.repo.revisions.INDEX_COLUMNS."""
-        campaign_id, title, insee, category, lat, lon, goal, raised, starts, ends = row
+        campaign_id, title, insee, lat, lon, goal, raised, starts, ends, category = row
         self.version += 1
         slot = self._slot_of.get(campaign_id)
         if slot is None:

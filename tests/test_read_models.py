@@ -241,7 +241,7 @@ def test_a_deleted_campaigns_place_is_reused_without_leftovers() -> None:
 
     def row(campaign_id: int, title: str, lat: float, lon: float) -> tuple:
         ends = NOW + timedelta(days=5)
-        return (campaign_id, title, "50502", "culture", lat, lon, 100, 10, NOW, ends)
+        return (campaign_id, title, "50502", lat, lon, 100, 10, NOW, ends, "culture")
 
     index.put(row(1, "Un", *SAINT_LO))
     index.put(row(2, "Deux", SAINT_LO[0] + 0.01, SAINT_LO[1]))
@@ -278,10 +278,10 @@ def test_a_kept_page_holds_for_its_version_and_its_time_only() -> None:
 def test_a_page_holds_until_a_campaign_near_it_starts_or_ends() -> None:
     index = CampaignIndex()
     soon = NOW + timedelta(hours=3)
-    index.put((1, "Live", "50502", "culture", *SAINT_LO, 100, 10, NOW - timedelta(days=1), soon))
-    index.put((2, "Later", "50502", "culture", *SAINT_LO, 100, 10, NOW + timedelta(hours=1), soon))
+    index.put((1, "Live", "50502", *SAINT_LO, 100, 10, NOW - timedelta(days=1), soon, "culture"))
+    index.put((2, "Later", "50502", *SAINT_LO, 100, 10, NOW + timedelta(hours=1), soon, "culture"))
     index.put(  # far away: its start changes nothing here
-        (3, "Tours", "37261", "culture", *TOURS, 100, 10, NOW + timedelta(minutes=5), soon)
+        (3, "Tours", "37261", *TOURS, 100, 10, NOW + timedelta(minutes=5), soon, "culture")
     )
     statuses = STATUS_FILTERS["l"]
     page, until = index.nearby_until(

@@ -8,20 +8,10 @@ from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Campaign, Revision, User
+from storage.repo.campaigns import LIST_COLUMNS
 
 # The campaign fields a list shows or filters on, in bot.campaign_index.CampaignIndex's order.
-INDEX_COLUMNS = (
-    Campaign.id,
-    Campaign.title,
-    Campaign.commune_insee,
-    Campaign.category,
-    Campaign.lat,
-    Campaign.lon,
-    Campaign.goal_cents,
-    Campaign.raised_cents,
-    Campaign.starts_at,
-    Campaign.ends_at,
-)
+INDEX_COLUMNS = (*LIST_COLUMNS, Campaign.category)
 
 
 async def counters(session: AsyncSession) -> dict[str, int]:
