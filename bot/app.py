@@ -12,7 +12,6 @@ from urllib.parse import urlsplit
 
 from aiogram import Bot, Dispatcher
 from aiogram.utils.i18n import I18n
-from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -20,6 +19,7 @@ from bot.delivery import DeliveryWorker
 from bot.factory import create_bot, create_dispatcher, set_commands
 from bot.gazetteer import Gazetteer
 from bot.i18n import create_i18n
+from bot.intake import Poller, UpdateRunner, webhook_handler
 from bot.scheduler import Scheduler
 from bot.settings import Settings
 from storage.db import create_engine, create_sessionmaker, migrate
@@ -93,19 +93,31 @@ async def start_background(app: App) -> Background:
     return Background(worker, scheduler, task)
 
 
+def update_runner(app: App) -> UpdateRunner:
+    return UpdateRunner(app.dispatcher, app.bot, app.settings.updates_in_progress)
+
+
 async def run_polling(app: App) -> None:
+    """Poll until SIGTERM or SIGINT; the batch in progress finishes, then the worker stops."""
     await app.bot.delete_webhook(drop_pending_updates=False)
     await set_commands(app.bot, app.i18n)
+    poller = Poller(update_runner(app))
+    stop = asyncio.Event()
     background = await start_background(app)
     freeze_start_up_objects()
     try:
-        # aiogram stops polling on SIGTERM/SIGINT; the worker still needs the bot's session.
-        await app.dispatcher.start_polling(app.bot, handle_signals=True, close_bot_session=False)
+        with stop_on_signals(stop):
+            polling = asyncio.create_task(poller.run(app.settings.shutdown_timeout))
+            stopped = asyncio.create_task(stop.wait())
+            await asyncio.wait({polling, stopped}, return_when=asyncio.FIRST_COMPLETED)
+            poller.stop()
+            stopped.cancel()
+            await polling
     finally:
         await background.stop()
 
 
-def webhook_application(app: App, secret: str) -> web.Application:
+def webhook_application(app: App, secret: str, runner: UpdateRunner) -> web.Application:
     """The aiohttp app: Telegram's updates on the webhook path (401 without the secret)."""
     path = urlsplit(app.settings.webhook_url or "/webhook").path or "/webhook"
     web_app = web.Application()
@@ -114,35 +126,47 @@ def webhook_application(app: App, secret: str) -> web.Application:
         return web.json_response({"ok": True})
 
     web_app.router.add_get("/healthz", healthz)
-    SimpleRequestHandler(app.dispatcher, app.bot, secret_token=secret).register(web_app, path=path)
-    setup_application(web_app, app.dispatcher, bot=app.bot)
+    web_app.router.add_post(path, webhook_handler(runner, secret))
     return web_app
 
 
 async def run_webhook(app: App) -> None:
-    """Serve the webhook until SIGTERM or SIGINT, then stop the worker, scheduler and server."""
-    secret = app.settings.webhook_secret or secrets.token_urlsafe(32)
-    assert app.settings.webhook_url
+    """Serve the webhook until SIGTERM or SIGINT. Then new updates get 503 (Telegram sends them
+    again later), those in progress finish (up to SHUTDOWN_TIMEOUT), and the worker and
+    scheduler stop."""
+    settings = app.settings
+    secret = settings.webhook_secret or secrets.token_urlsafe(32)
+    assert settings.webhook_url
+    runner = update_runner(app)
     stop = asyncio.Event()
     with stop_on_signals(stop):
         await set_commands(app.bot, app.i18n)
-        await app.bot.set_webhook(app.settings.webhook_url, secret_token=secret)
-        runner = web.AppRunner(webhook_application(app, secret))
-        await runner.setup()
+        await app.bot.set_webhook(
+            settings.webhook_url,
+            secret_token=secret,
+            max_connections=settings.updates_in_progress,
+            allowed_updates=app.dispatcher.resolve_used_update_types(),
+        )
+        server = web.AppRunner(
+            webhook_application(app, secret, runner),
+            access_log=None,
+            shutdown_timeout=2.0,  # what is left once drained: cut
+        )
+        await server.setup()
         try:
-            site = web.TCPSite(runner, app.settings.webhook_host, app.settings.webhook_port)
+            site = web.TCPSite(server, settings.webhook_host, settings.webhook_port)
             await site.start()
-            log.info(
-                "webhook served on %s:%s", app.settings.webhook_host, app.settings.webhook_port
-            )
+            log.info("webhook served on %s:%s", settings.webhook_host, settings.webhook_port)
             background = await start_background(app)
             freeze_start_up_objects()
             try:
                 await stop.wait()
+                runner.closing = True
+                await runner.drain(settings.shutdown_timeout)
             finally:
                 await background.stop()
         finally:
-            await runner.cleanup()  # also closes the bot's session (aiogram's on_shutdown)
+            await server.cleanup()
 
 
 @contextlib.contextmanager

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.gazetteer import Gazetteer
 from bot.i18n import UserLocaleMiddleware
-from bot.middlewares import DbSessionMiddleware, UserMiddleware
+from bot.middlewares import CommitBeforeSending, DbSessionMiddleware, UserMiddleware
 from bot.read_models import ReadModels
 from bot.settings import LOCALES, Settings
 from bot.user_cache import sqlite_reader
@@ -31,11 +31,13 @@ def create_bot(settings: Settings, token: str | None = None) -> Bot:
     session = None
     if settings.telegram_api_url:
         session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
-    return Bot(
+    bot = Bot(
         token=token or settings.bot_token or "",
         session=session,
         default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True),
     )
+    bot.session.middleware(CommitBeforeSending())
+    return bot
 
 
 def create_dispatcher(

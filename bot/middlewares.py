@@ -1,10 +1,18 @@
-"""Update middlewares: one database transaction per update, and the current user."""
+"""Update middlewares: the update's database session, committed before the bot talks to
+Telegram; and the current user."""
 
 import logging
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from typing import Any
 
-from aiogram import BaseMiddleware
+from aiogram import BaseMiddleware, Bot
+from aiogram.client.session.middlewares.base import (
+    BaseRequestMiddleware,
+    NextRequestMiddlewareType,
+)
+from aiogram.methods import TelegramMethod
+from aiogram.methods.base import Response, TelegramType
 from aiogram.types import TelegramObject
 from aiogram.types import User as TgUser
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -19,9 +27,41 @@ log = logging.getLogger(__name__)
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 FROM_CACHE = "user_from_cache"
 
+# The session of the update being handled, for CommitBeforeSending (unset outside updates: the
+# delivery worker and scheduled jobs own their transactions).
+_update_session: ContextVar[AsyncSession | None] = ContextVar("update_session", default=None)
+
+
+def has_pending(session: AsyncSession) -> bool:
+    """Anything to commit: an open transaction, or changes not flushed yet."""
+    return bool(session.in_transaction() or session.dirty or session.new or session.deleted)
+
+
+class CommitBeforeSending(BaseRequestMiddleware):
+    """Commits the current update's session before any Bot API call it makes.
+
+    So no transaction stays open while the bot waits on Telegram (no user's write waits on
+    another's round trip, and the connection goes back to the pool), and no reply announces
+    what the database did not keep: if the commit fails, the call is not made and the error
+    goes up to the update's handling. A handler that writes again after replying opens a new
+    transaction, committed at its next call or by DbSessionMiddleware at the end.
+    """
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        session = _update_session.get()
+        if session is not None and has_pending(session):
+            await session.commit()
+        return await make_request(bot, method)
+
 
 class DbSessionMiddleware(BaseMiddleware):
-    """Opens a session per update; commits when the handler returns, rolls back if it raises.
+    """Opens a session per update; commits before each Bot API call the update makes
+    (CommitBeforeSending) and when the handler returns; rolls back if it raises.
 
     An update that touched no connection (a list served from memory) has nothing to commit.
     After the commit, the user cache learns the user, or forgets them if anything was written.
@@ -35,13 +75,15 @@ class DbSessionMiddleware(BaseMiddleware):
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         session = self.sessionmaker()
+        current = _update_session.set(session)
         try:
             data["session"] = session
             await self.read_models.refresh_if_due(session)
             result = await handler(event, data)
-            if session.info.get(CONNECTED) or session.dirty or session.new or session.deleted:
+            if has_pending(session):
                 await session.commit()
         finally:
+            _update_session.reset(current)
             if session.in_transaction() and session.info.get(CONNECTED):
                 await session.close()  # an error: roll back and give the connection back
         user = data.get("user")

@@ -25,6 +25,7 @@ from aiogram.utils.i18n import I18n
 from bot.factory import set_commands
 from bot.fakeapi import FakeBotAPI, Params
 from bot.i18n import create_i18n
+from bot.intake import Poller
 from bot.settings import LOCALES, Settings
 
 if TYPE_CHECKING:
@@ -311,13 +312,11 @@ async def load_demo_data(app: "App") -> None:
         await app.dispatcher["read_models"].refresh(session)  # listed from the first update
 
 
-async def _poll(app: "App") -> None:
-    # handle_as_tasks=False: an update is fully handled before the next getUpdates, which is
-    # what tells the chat that the bot's replies are all in.
+async def _poll(app: "App", poller: Poller) -> None:
+    # A batch's offset is confirmed once all of it is handled, which is what tells the chat
+    # that the bot's replies are all in.
     await set_commands(app.bot, app.i18n)
-    await app.dispatcher.start_polling(
-        app.bot, handle_as_tasks=False, handle_signals=False, polling_timeout=10
-    )
+    await poller.run()
 
 
 async def _until_polling(fake: FakeBotAPI, polling: "asyncio.Task[None]") -> None:
@@ -331,10 +330,9 @@ async def _until_polling(fake: FakeBotAPI, polling: "asyncio.Task[None]") -> Non
     ready.result()
 
 
-async def _stop_polling(app: "App", polling: "asyncio.Task[None]") -> None:
+async def _stop_polling(poller: Poller, polling: "asyncio.Task[None]") -> None:
     if not polling.done():
-        with contextlib.suppress(RuntimeError):
-            await app.dispatcher.stop_polling()
+        poller.stop()
         with contextlib.suppress(asyncio.CancelledError, TimeoutError):
             await asyncio.wait_for(polling, 5)
 
@@ -346,7 +344,7 @@ async def running_sandbox(
     """The fake Bot API and the real app polling it, with its delivery worker and scheduler, on
     a database (a temporary SQLite file unless given) loaded with the demo campaigns."""
     # Imported here, after run_sandbox quietened logging: importing Alembic logs at INFO.
-    from bot.app import build_app, start_background
+    from bot.app import build_app, start_background, update_runner
 
     async with contextlib.AsyncExitStack() as stack:
         workdir = tempfile.mkdtemp(prefix="companion-sandbox-")
@@ -363,8 +361,9 @@ async def running_sandbox(
         app = await build_app(settings.model_copy(update=overrides))
         stack.push_async_callback(app.close)
         await load_demo_data(app)
-        polling = asyncio.create_task(_poll(app))
-        stack.push_async_callback(_stop_polling, app, polling)
+        poller = Poller(update_runner(app), timeout=10)
+        polling = asyncio.create_task(_poll(app, poller))
+        stack.push_async_callback(_stop_polling, poller, polling)
         await _until_polling(fake, polling)
         background = await start_background(app)
         stack.push_async_callback(background.stop)

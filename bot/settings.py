@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     user_cache_size: int = 5_000  # users kept in memory, the most recently seen
     page_cache_size: int = 1024  # rendered /nearby pages kept (their text), the latest shown
     log_level: str = "INFO"
+    # Updates handled at once (also the webhook's max_connections): beyond it Telegram waits.
+    updates_in_progress: int = 40
+    shutdown_timeout: float = 25.0  # seconds a stop gives the updates in progress to finish
     # Delivery of notifications (bot.delivery): Telegram's pace, retries, the grace after downtime.
     delivery_rate: float = 30.0  # messages per second overall
     delivery_per_chat_rate: float = 1.0  # messages per second to one chat

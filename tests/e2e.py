@@ -12,6 +12,7 @@ from aiogram.utils.i18n import I18n
 from bot.factory import create_bot, create_dispatcher, set_commands
 from bot.fakeapi import FakeBotAPI, parse_html
 from bot.gazetteer import Gazetteer
+from bot.intake import Poller, UpdateRunner
 from bot.settings import Settings
 from storage.db import create_engine, create_sessionmaker
 
@@ -55,17 +56,14 @@ class Harness:
 
     async def start(self) -> None:
         await set_commands(self.bot, self.i18n)
-        self._task = asyncio.create_task(
-            self.dp.start_polling(
-                self.bot, handle_as_tasks=False, handle_signals=False, polling_timeout=5
-            )
-        )
+        runner = UpdateRunner(self.dp, self.bot, self.settings.updates_in_progress)
+        self._poller = Poller(runner, timeout=5)
+        self._task = asyncio.create_task(self._poller.run())
         await self.fake.wait_for_calls("getMe")
 
     async def stop(self) -> None:
         if self._task is not None:
-            with contextlib.suppress(RuntimeError):
-                await self.dp.stop_polling()
+            self._poller.stop()
             with contextlib.suppress(asyncio.CancelledError):
                 await asyncio.wait_for(self._task, 5)
 

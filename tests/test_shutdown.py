@@ -129,7 +129,7 @@ async def test_sigterm_stops_the_bot_cleanly_right_after_start(tmp_path: Path, m
         )  # fmt: skip
         assert process.stderr is not None
         try:
-            started = "webhook served on" if mode == "webhook" else "Start polling"
+            started = "webhook served on" if mode == "webhook" else "polling as @"
             log = await asyncio.wait_for(read_until(process.stderr, started), 60)
             process.send_signal(signal.SIGTERM)
             code = await asyncio.wait_for(process.wait(), 10)
