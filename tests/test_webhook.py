@@ -142,3 +142,20 @@ async def test_run_serves_the_webhook_when_webhook_url_is_set(tmp_path: Path) ->
         finally:
             process.terminate()
             await asyncio.wait_for(process.wait(), 30)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"{not json", b"\xff\xfe", b'"just a string"', b'{"update_id": "x"}', b"[1, 2]"],
+    ids=["malformed", "not-utf8", "a-string", "bad-id", "a-list"],
+)
+async def test_a_body_that_is_not_an_update_gets_400(
+    webhook: tuple[TestClient[Any, Any], FakeBotAPI], body: bytes
+) -> None:
+    """Telegram retries anything but 200 forever: a body that can never be handled gets 400,
+    with the secret right, and nothing is sent."""
+    client, fake = webhook
+    headers = {SECRET_HEADER: SECRET, "Content-Type": "application/json"}
+    response = await client.post(HOOK, data=body, headers=headers)
+    assert response.status == 400
+    assert fake.calls_of("sendMessage") == []
