@@ -19,7 +19,7 @@ from bot.middlewares import CommitBeforeSending, DbSessionMiddleware, UserMiddle
 from bot.read_models import ReadModels
 from bot.settings import LOCALES, Settings
 from bot.user_cache import sqlite_reader
-from handlers import common, membership, privacy
+from handlers import common, errors, membership, privacy
 from handlers import settings as settings_handlers
 from handlers.resident import cards, lists, places
 from storage.models import utcnow
@@ -78,6 +78,7 @@ def create_dispatcher(
         places.create_router(),
         membership.create_router(),
         common.create_fallback_router(),
+        errors.create_router(),
     )
     return dp
 

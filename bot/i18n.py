@@ -53,10 +53,9 @@ class UserLocaleMiddleware(I18nMiddleware):
     """Locale from the stored user (set by UserMiddleware), else from Telegram's language_code."""
 
     async def get_locale(self, event: TelegramObject, data: dict[str, Any]) -> str:
-        user = data.get("user")
         tg_user: TgUser | None = data.get("event_from_user")
         return pick_locale(
-            getattr(user, "locale", None),
+            data.get("user_locale"),  # bot.middlewares.USER_LOCALE
             tg_user.language_code if tg_user else None,
             self.i18n.default_locale,
         )

@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 FROM_CACHE = "user_from_cache"
+USER_LOCALE = "user_locale"
 
 # The session of the update being handled, for CommitBeforeSending (unset outside updates: the
 # delivery worker and scheduled jobs own their transactions).
@@ -124,4 +125,6 @@ class UserMiddleware(BaseMiddleware):
                 user.blocked_at = None
                 log.info("user %s is back: notifications resume", user.id)
             data["user"] = user
+            # The choice as a plain value: the error path reads it after the session is gone.
+            data[USER_LOCALE] = user.locale
         return await handler(event, data)
