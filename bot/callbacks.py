@@ -1,13 +1,21 @@
 """Callback data. It comes back from the client, so every field is checked again on use."""
 
+from typing import Annotated
+
 from aiogram.filters.callback_data import CallbackData
+from pydantic import Field
+
+# Out-of-range numbers fail validation, so the button is "no longer available" like any other
+# bad data, instead of reaching the database (PostgreSQL's integer ids stop at 2^31 - 1).
+RowId = Annotated[int, Field(ge=1, le=2**31 - 1)]
+Page = Annotated[int, Field(ge=0, le=100_000)]
 
 
 class ListView(CallbackData, prefix="l"):
     """A page of a list: src is n (nearby), s (search) or f (following)."""
 
     src: str
-    page: int = 0
+    page: Page = 0
     cat: str = "*"
     st: str = "lu"
     q: str = ""
@@ -24,19 +32,19 @@ class ListFilter(CallbackData, prefix="lf"):
 
 
 class CardView(CallbackData, prefix="c"):
-    id: int
+    id: RowId
     src: str = ""
-    page: int = 0
+    page: Page = 0
     cat: str = "*"
     st: str = "lu"
     q: str = ""
 
 
 class FollowToggle(CallbackData, prefix="fw"):
-    id: int
+    id: RowId
     on: bool
     src: str = ""
-    page: int = 0
+    page: Page = 0
     cat: str = "*"
     st: str = "lu"
     q: str = ""

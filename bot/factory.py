@@ -15,7 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.gazetteer import Gazetteer
 from bot.i18n import UserLocaleMiddleware
-from bot.middlewares import CommitBeforeSending, DbSessionMiddleware, UserMiddleware
+from bot.middlewares import (
+    CommitBeforeSending,
+    DbSessionMiddleware,
+    UnchangedEditIsDone,
+    UserMiddleware,
+)
 from bot.read_models import ReadModels
 from bot.settings import LOCALES, Settings
 from bot.user_cache import sqlite_reader
@@ -37,6 +42,7 @@ def create_bot(settings: Settings, token: str | None = None) -> Bot:
         default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True),
     )
     bot.session.middleware(CommitBeforeSending())
+    bot.session.middleware(UnchangedEditIsDone())
     return bot
 
 

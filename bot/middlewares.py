@@ -11,7 +11,14 @@ from aiogram.client.session.middlewares.base import (
     BaseRequestMiddleware,
     NextRequestMiddlewareType,
 )
-from aiogram.methods import TelegramMethod
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.methods import (
+    EditMessageCaption,
+    EditMessageMedia,
+    EditMessageReplyMarkup,
+    EditMessageText,
+    TelegramMethod,
+)
 from aiogram.methods.base import Response, TelegramType
 from aiogram.types import TelegramObject
 from aiogram.types import User as TgUser
@@ -58,6 +65,28 @@ class CommitBeforeSending(BaseRequestMiddleware):
         if session is not None and has_pending(session):
             await session.commit()
         return await make_request(bot, method)
+
+
+EDITS = (EditMessageText, EditMessageReplyMarkup, EditMessageCaption, EditMessageMedia)
+NOT_MODIFIED = "message is not modified"
+
+
+class UnchangedEditIsDone(BaseRequestMiddleware):
+    """An edit that changes nothing (the page already shown, a double tap) is done, not an
+    error: Telegram's "message is not modified" answer is taken as success."""
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        try:
+            return await make_request(bot, method)
+        except TelegramBadRequest as error:
+            if not isinstance(method, EDITS) or NOT_MODIFIED not in error.message:
+                raise
+            return Response[TelegramType](ok=True, result=True)  # type: ignore[arg-type]
 
 
 class DbSessionMiddleware(BaseMiddleware):

@@ -1,13 +1,18 @@
 """Forged or stale buttons get "no longer available" and change nothing; odd text never crashes."""
 
+import asyncio
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.models import Follow, Outbox, User
-from storage.repo import outbox
+from storage.repo import campaigns, outbox, users
 from storage.repo.campaigns import delete_campaign
-from tests.e2e import Chat, Harness
+from tests.e2e import Chat, Harness, button_data
 from tests.factories import add_campaigns, campaign
 
 
@@ -45,6 +50,11 @@ async def snapshot(sessionmaker: async_sessionmaker[AsyncSession], user_id: int)
         "lg:de",
         "s:admin",
         "x" * 64,
+        "c:2147483648:n:0:*:lu:",
+        "c:99999999999999999999:n:0:*:lu:",
+        "fw:9223372036854775808:1:n:0:*:lu:",
+        "l:n:99999999999999999999:*:lu:",
+        "c:-1:n:0:*:lu:",
     ],
 )
 async def test_forged_callback_is_no_longer_available(
@@ -116,3 +126,49 @@ async def test_odd_text_gets_an_answer(
     assert replies, "the bot said nothing"
     failed = [c for c in harness.fake.calls if c.outcome not in ("ok",)]
     assert failed == []
+
+
+async def test_a_double_tap_on_follow_is_answered_twice_and_follows_once(
+    harness: Harness, sessionmaker: async_sessionmaker[AsyncSession], caplog: Any
+) -> None:
+    """Two taps on Follow (and on the page already shown) in one go: both answered, one follow,
+    nothing logged as an error ("message is not modified" is no error)."""
+    await add_campaigns(sessionmaker, campaign(harness.clock.now, title="Exp3D"))
+    chat, listing = await located_chat(harness, 2005)
+    await chat.press(listing, "1")  # the card, in place of the list
+    card = chat.message(listing["message_id"])
+    follow = button_data(card, chat.t("card.follow"))
+    answers_before = len(chat.callback_answers())
+    with caplog.at_level(logging.WARNING):
+        harness.fake.press_button(2005, card["message_id"], follow, language_code="fr")
+        harness.fake.press_button(2005, card["message_id"], follow, language_code="fr")
+        await harness.processed(harness.fake.last_update_id)
+    answers = chat.callback_answers()[answers_before:]
+    assert [a.get("text") for a in answers] == [chat.t("card.followed")] * 2
+    async with sessionmaker() as session:
+        assert await session.scalar(select(func.count()).select_from(Follow)) == 1
+    assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
+
+
+async def test_two_follows_racing_in_two_processes_both_succeed(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    """The same follow written by two sessions at once (two processes, two taps): the second
+    waits for the first and then does nothing, instead of failing on the primary key."""
+    (project,) = await add_campaigns(sessionmaker, campaign(datetime.now(UTC)))
+    async with sessionmaker() as session:
+        await users.get_or_create(session, 2006, 25)
+        await session.commit()
+    async with sessionmaker() as first, sessionmaker() as second:
+        await campaigns.set_follow(first, 2006, project, True)  # written, not committed yet
+
+        async def follow_again() -> None:
+            await campaigns.set_follow(second, 2006, project, True)
+            await second.commit()
+
+        racing = asyncio.create_task(follow_again())
+        await asyncio.sleep(0.2)
+        await first.commit()
+        await asyncio.wait_for(racing, 10)
+    async with sessionmaker() as session:
+        assert await session.scalar(select(func.count()).select_from(Follow)) == 1

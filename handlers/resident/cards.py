@@ -102,8 +102,7 @@ async def on_follow(
     await query.answer(_("card.followed") if callback_data.on else _("card.unfollowed"))
     me = await bot.me()
     markup = card_keyboard(campaign, callback_data.on, state_of(callback_data), me.username or "")
-    if query.message.reply_markup != markup:
-        await query.message.edit_reply_markup(reply_markup=markup)
+    await query.message.edit_reply_markup(reply_markup=markup)
 
 
 def create_router() -> Router:

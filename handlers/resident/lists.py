@@ -52,8 +52,7 @@ async def edit_to(query: CallbackQuery, rendered: Rendered | None) -> None:
         await query.answer(_("stale"), show_alert=True)
         return
     await query.answer()
-    if query.message.text != rendered.text or query.message.reply_markup != rendered.markup:
-        await query.message.edit_text(rendered.text, reply_markup=rendered.markup)
+    await query.message.edit_text(rendered.text, reply_markup=rendered.markup)
 
 
 async def cmd_nearby(

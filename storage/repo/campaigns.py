@@ -23,7 +23,8 @@ from sqlalchemy.orm import selectinload
 
 from bot.campaigns import Status
 from bot.geo import cells_around, haversine_km, lon_scale
-from storage.models import Campaign, Follow, Outbox, UTCDateTime
+from storage.models import Campaign, Follow, Outbox, UTCDateTime, utcnow
+from storage.repo.writes import insert_or_ignore
 
 KM_PER_DEGREE = 111.195
 
@@ -224,12 +225,16 @@ async def is_followed(session: AsyncSession, user_id: int, campaign_id: int) -> 
 
 
 async def set_follow(session: AsyncSession, user_id: int, campaign_id: int, on: bool) -> None:
-    existing = await session.get(Follow, (user_id, campaign_id))
-    if on and existing is None:
-        session.add(Follow(user_id=user_id, campaign_id=campaign_id))
-    elif not on and existing is not None:
-        await session.delete(existing)
-    await session.flush()
+    """Follow or unfollow; idempotent, so that two taps racing both succeed."""
+    if on:
+        await insert_or_ignore(
+            session, Follow, [Follow.user_id, Follow.campaign_id],
+            user_id=user_id, campaign_id=campaign_id, created_at=utcnow(),
+        )  # fmt: skip
+    else:
+        await session.execute(
+            delete(Follow).where(Follow.user_id == user_id, Follow.campaign_id == campaign_id)
+        )
 
 
 async def follower_count(session: AsyncSession, campaign_id: int) -> int:

@@ -1,11 +1,10 @@
 """Users: created on first contact, hold the locale and the (rounded) location."""
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Campaign, Follow, Outbox, User, utcnow
+from storage.repo.writes import insert_or_ignore
 
 
 async def get(session: AsyncSession, user_id: int) -> User | None:
@@ -19,14 +18,11 @@ async def get_or_create(
     if user is not None:
         return user
     # Two updates of a new user may race: insert-or-ignore, then read.
-    dialect = session.bind.dialect.name if session.bind else "sqlite"
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
     now = utcnow()
-    await session.execute(
-        insert(User)
-        .values(id=user_id, locale=locale, radius_km=radius_km, created_at=now, updated_at=now)
-        .on_conflict_do_nothing(index_elements=[User.id])
-    )
+    await insert_or_ignore(
+        session, User, [User.id],
+        id=user_id, locale=locale, radius_km=radius_km, created_at=now, updated_at=now,
+    )  # fmt: skip
     user = await session.get(User, user_id)
     assert user is not None
     return user
