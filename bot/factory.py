@@ -24,7 +24,7 @@ from bot.middlewares import (
 from bot.read_models import ReadModels
 from bot.settings import LOCALES, Settings
 from bot.user_cache import sqlite_reader
-from handlers import common, errors, membership, privacy
+from handlers import common, errors, groups, membership, privacy
 from handlers import settings as settings_handlers
 from handlers.resident import cards, lists, places
 from storage.models import utcnow
@@ -73,6 +73,7 @@ def create_dispatcher(
     )
     UserLocaleMiddleware(i18n).setup(dp)
     dp.include_routers(
+        groups.create_router(),  # first: in a group, nothing else may answer
         # The most frequent commands first: each router passed costs its filters' checks.
         lists.create_router(),
         common.create_router(),

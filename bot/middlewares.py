@@ -11,6 +11,7 @@ from aiogram.client.session.middlewares.base import (
     BaseRequestMiddleware,
     NextRequestMiddlewareType,
 )
+from aiogram.enums import ChatType
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.methods import (
     EditMessageCaption,
@@ -20,7 +21,7 @@ from aiogram.methods import (
     TelegramMethod,
 )
 from aiogram.methods.base import Response, TelegramType
-from aiogram.types import TelegramObject
+from aiogram.types import Chat, TelegramObject
 from aiogram.types import User as TgUser
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -34,6 +35,7 @@ log = logging.getLogger(__name__)
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 FROM_CACHE = "user_from_cache"
 USER_LOCALE = "user_locale"
+PRIVATE = ChatType.PRIVATE
 
 # The session of the update being handled, for CommitBeforeSending (unset outside updates: the
 # delivery worker and scheduled jobs own their transactions).
@@ -137,7 +139,10 @@ class UserMiddleware(BaseMiddleware):
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         tg_user: TgUser | None = data.get("event_from_user")
-        if tg_user is not None and not tg_user.is_bot:
+        chat: Chat | None = data.get("event_chat")
+        # Only private chats have a user: in a group, nobody's data is read or written
+        # (handlers.groups answers there).
+        if tg_user is not None and not tg_user.is_bot and (chat is None or chat.type == PRIVATE):
             session = data["session"]
             cache = self.read_models.users
             user = cache.attach(session, tg_user.id) or cache.read(session, tg_user.id)
