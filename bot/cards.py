@@ -17,6 +17,7 @@ from bot.progress import locale, progress_line, time_left
 from storage.models import Campaign
 
 DESCRIPTION_LIMIT = 600
+MESSAGE_LIMIT = 4096  # Telegram's limit for a message's text
 
 
 def deep_link(bot_username: str, campaign_id: int) -> str:
@@ -62,17 +63,38 @@ def card_text(
             time_left=time_left(campaign.starts_at, campaign.ends_at, now, tz),
         ),
     ]
-    if campaign.rewards:
-        lines += ["", _("card.rewards")]
-        lines += [
-            _("card.reward").format(
-                title=escape(reward.title), price=formatting.money(reward.price_cents, lang)
-            )
-            for reward in campaign.rewards
-        ]
+    tail = []
     if campaign.url:
-        lines += ["", _("card.contribute").format(url=escape(campaign.url, quote=True))]
-    return "\n".join(lines)
+        tail = ["", _("card.contribute").format(url=escape(campaign.url, quote=True))]
+    rewards = [
+        _("card.reward").format(
+            title=escape(reward.title), price=formatting.money(reward.price_cents, lang)
+        )
+        for reward in campaign.rewards
+    ]
+    if rewards:
+        lines += ["", _("card.rewards"), *fitting(rewards, lines + tail)]
+    return "\n".join(lines + tail)
+
+
+def telegram_length(text: str) -> int:
+    """Telegram counts UTF-16 code units; the HTML source is never shorter than what it shows."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def fitting(items: list[str], around: list[str], limit: int = MESSAGE_LIMIT) -> list[str]:
+    """As many of `items` as fit in one message beside the `around` lines, then a line that
+    says how many more there are (the campaign's page lists them all)."""
+    used = telegram_length("\n".join(around)) + 2
+    kept: list[str] = []
+    for index, item in enumerate(items):
+        more = len(items) - index
+        note = ngettext("card.more_rewards", "card.more_rewards_plural", more).format(count=more)
+        if used + telegram_length(item) + 1 + telegram_length(note) + 1 > limit:
+            return [*kept, note]
+        kept.append(item)
+        used += telegram_length(item) + 1
+    return kept
 
 
 def card_keyboard(

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from storage.models import Follow, Outbox, User
 from storage.repo import campaigns, outbox, users
 from storage.repo.campaigns import delete_campaign
-from tests.e2e import Chat, Harness, button_data
+from tests.e2e import Chat, Harness, button_data, plain
 from tests.factories import add_campaigns, campaign
 
 
@@ -172,3 +172,30 @@ async def test_two_follows_racing_in_two_processes_both_succeed(
         await asyncio.wait_for(racing, 10)
     async with sessionmaker() as session:
         assert await session.scalar(select(func.count()).select_from(Follow)) == 1
+
+
+async def test_a_card_too_long_for_one_message_is_shown_cut_with_a_way_to_the_rest(
+    harness: Harness, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    """40 rewards of 150 characters, the longest title, holder, description and link an import
+    accepts: the card still fits Telegram's 4,096 characters, and says how many rewards are on
+    the campaign's page."""
+    rewards = [(f"Contrepartie {n:02d} " + "é" * 134, 1_000 + n) for n in range(40)]
+    long_one = campaign(
+        harness.clock.now,
+        title="T" * 200,
+        holder="H" * 200,
+        description="D" * 600,
+        url="https://example.org/" + "u" * 480,
+        rewards=rewards,
+    )
+    await add_campaigns(sessionmaker, long_one)
+    chat, listing = await located_chat(harness, 2007)
+    await chat.press(listing, "1")
+    card = plain(chat.message(listing["message_id"])["text"])
+    assert len(card.encode("utf-16-le")) // 2 <= 4096
+    assert rewards[0][0] in card
+    shown = sum(1 for title, _price in rewards if title in card)
+    assert 0 < shown < 40
+    assert chat.t("card.more_rewards", n=40 - shown, count=40 - shown) in card
+    assert [c for c in harness.fake.calls if c.outcome != "ok"] == []
