@@ -21,13 +21,14 @@ from aiogram.methods import (
     TelegramMethod,
 )
 from aiogram.methods.base import Response, TelegramType
-from aiogram.types import Chat, TelegramObject
+from aiogram.types import Chat, TelegramObject, Update
 from aiogram.types import User as TgUser
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.i18n import pick_locale
 from bot.read_models import ReadModels
 from storage.db import CONNECTED, WROTE
+from storage.models import User
 from storage.repo import users
 
 log = logging.getLogger(__name__)
@@ -143,22 +144,31 @@ class UserMiddleware(BaseMiddleware):
         # Only private chats have a user: in a group, nobody's data is read or written
         # (handlers.groups answers there).
         if tg_user is not None and not tg_user.is_bot and (chat is None or chat.type == PRIVATE):
-            session = data["session"]
-            cache = self.read_models.users
-            user = cache.attach(session, tg_user.id) or cache.read(session, tg_user.id)
-            data[FROM_CACHE] = user is not None
-            if user is None:
-                # A new user's language is their Telegram one (when we speak it), so that what
-                # is sent to them later, outside any update (alerts), is in that language too.
-                locale = pick_locale(None, tg_user.language_code, self.default_locale)
-                user = await users.get_or_create(
-                    session, tg_user.id, self.default_radius_km, locale
-                )
-            if user.blocked_at is not None:
-                # Any update from someone who blocked the bot means they are back.
-                user.blocked_at = None
-                log.info("user %s is back: notifications resume", user.id)
-            data["user"] = user
-            # The choice as a plain value: the error path reads it after the session is gone.
-            data[USER_LOCALE] = user.locale
+            # A block or unblock (my_chat_member) is not someone coming to the bot: it never
+            # creates a user, so nothing is written again about someone who erased their data.
+            creates = not (isinstance(event, Update) and event.my_chat_member is not None)
+            user = await self._user(data["session"], tg_user, data, creates)
+            if user is not None:
+                if user.blocked_at is not None:
+                    # Any update from someone who blocked the bot means they are back.
+                    user.blocked_at = None
+                    log.info("user %s is back: notifications resume", user.id)
+                data["user"] = user
+                # The choice as a plain value: the error path reads it after the session ends.
+                data[USER_LOCALE] = user.locale
         return await handler(event, data)
+
+    async def _user(
+        self, session: AsyncSession, tg_user: TgUser, data: dict[str, Any], creates: bool
+    ) -> User | None:
+        cache = self.read_models.users
+        user = cache.attach(session, tg_user.id) or cache.read(session, tg_user.id)
+        data[FROM_CACHE] = user is not None
+        if user is None and creates:
+            # A new user's language is their Telegram one (when we speak it), so that what is
+            # sent to them later, outside any update (alerts), is in that language too.
+            locale = pick_locale(None, tg_user.language_code, self.default_locale)
+            return await users.get_or_create(session, tg_user.id, self.default_radius_km, locale)
+        if user is None:
+            user = await users.get(session, tg_user.id)
+        return user

@@ -17,14 +17,19 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 
 
-async def on_blocked(event: ChatMemberUpdated, user: User, clock: Clock) -> None:
-    """User blocks the bot → notifications stop (queued ones are closed `blocked` when due)."""
+async def on_blocked(event: ChatMemberUpdated, clock: Clock, user: User | None = None) -> None:
+    """User blocks the bot → notifications stop (queued ones are closed `blocked` when due).
+    Someone the bot does not know (never came, or erased their data) stays unknown."""
+    if user is None:
+        return
     user.blocked_at = clock()
     log.info("user %s blocked the bot", user.id)
 
 
-async def on_unblocked(event: ChatMemberUpdated, user: User) -> None:
+async def on_unblocked(event: ChatMemberUpdated, user: User | None = None) -> None:
     """User unblocks the bot → notifications resume (UserMiddleware already cleared blocked_at)."""
+    if user is None:
+        return
     user.blocked_at = None
     log.info("user %s unblocked the bot", user.id)
 

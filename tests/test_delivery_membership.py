@@ -13,12 +13,12 @@ from tests.e2e import Harness
 USER = 42
 
 
-def membership(harness: Harness, old: str, new: str) -> dict[str, Any]:
-    user = harness.fake.add_user(USER)
+def membership(harness: Harness, user_id: int, old: str, new: str) -> dict[str, Any]:
+    user = harness.fake.add_user(user_id)
     bot_user = {**harness.fake.bot_user}
     return {
         "my_chat_member": {
-            "chat": {"id": USER, "type": "private", "first_name": user["first_name"]},
+            "chat": {"id": user_id, "type": "private", "first_name": user["first_name"]},
             "from": user,
             "date": 1_790_000_000,
             "old_chat_member": member(old, bot_user),
@@ -66,12 +66,12 @@ async def test_block_unblock_cycle(
     assert [r.status for r in await rows(sessionmaker)] == ["blocked", "blocked"]
 
     # The user unblocks the bot: my_chat_member kicked → member.
-    update = harness.fake.send_update(membership(harness, "kicked", "member"))
+    update = harness.fake.send_update(membership(harness, USER, "kicked", "member"))
     await harness.processed(update["update_id"])
     assert await blocked_at(sessionmaker) is None
 
     # They block it again (Telegram tells us too), then come back with /start.
-    update = harness.fake.send_update(membership(harness, "member", "kicked"))
+    update = harness.fake.send_update(membership(harness, USER, "member", "kicked"))
     await harness.processed(update["update_id"])
     assert await blocked_at(sessionmaker) == harness.clock.now
     await harness.chat(USER).send("/start")

@@ -3,7 +3,7 @@
 import json
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import formatting
@@ -12,6 +12,7 @@ from bot.geo import haversine_km, round_location
 from storage.models import Follow, Outbox, User
 from tests.delivery_helpers import queue
 from tests.e2e import Chat, Harness, button_labels
+from tests.test_delivery_membership import membership as membership_change
 from tests.factories import SAINT_LO, TOURS, add_campaigns, campaign
 
 
@@ -311,10 +312,22 @@ async def test_mydata_and_forget(
     assert replies[0]["caption"] == chat.t("mydata.caption")
     upload = harness.fake.calls_of("sendDocument")[-1].params["document"]
     data = json.loads(upload.content)
-    assert data["user"]["telegram_id"] == 1010
+    assert data["user"]["id"] == 1010
     lat, lon = round_location(*gazetteer.point_for(gazetteer.by_insee("50502")))
-    assert data["user"]["location_rounded"] == {"lat": lat, "lon": lon}
+    assert (data["user"]["lat"], data["user"]["lon"]) == (lat, lon)
     assert [f["campaign_id"] for f in data["follows"]] == [exp3d]
+    # Every column stored about them: the notification switches, quiet hours, digest, blocked_at.
+    assert set(data["user"]) == {a.key for a in inspect(User).column_attrs} - {"revision"}
+    assert set(data["follows"][0]) == {a.key for a in inspect(Follow).column_attrs} | {
+        "campaign_title"
+    }
+    async with sessionmaker() as session:  # notifications kept for them, sent or pending
+        await queue(session, 1010, "mydata:1010", "x", harness.clock.now)
+    await chat.send("/mydata")
+    data = json.loads(harness.fake.calls_of("sendDocument")[-1].params["document"].content)
+    [notification] = data["notifications"]
+    assert notification["dedup_key"] == "mydata:1010"
+    assert set(notification) == {attr.key for attr in inspect(Outbox).column_attrs}
 
     replies = await chat.send("/forget")
     assert replies[0]["text"] == chat.t("forget.confirm")
@@ -332,6 +345,12 @@ async def test_mydata_and_forget(
         assert await session.get(User, 1010) is None
         assert (await session.scalars(select(Follow).where(Follow.user_id == 1010))).all() == []
         assert (await session.scalars(select(Outbox).where(Outbox.user_id == 1010))).all() == []
+
+    # Then they block the bot: nothing about them is written again.
+    harness.fake.send_update(membership_change(harness, 1010, "member", "kicked"))
+    await harness.processed(harness.fake.last_update_id)
+    async with sessionmaker() as session:
+        assert await session.get(User, 1010) is None
 
 
 async def test_settings_change_language(

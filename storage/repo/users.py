@@ -1,6 +1,8 @@
 """Users: created on first contact, hold the locale and the (rounded) location."""
 
-from sqlalchemy import delete, select
+from datetime import datetime
+
+from sqlalchemy import delete, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Campaign, Follow, Outbox, User, utcnow
@@ -41,30 +43,41 @@ async def followed_ids(session: AsyncSession, user_id: int) -> list[int]:
     return list(rows)
 
 
+def _plain(value: object) -> object:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+# The database's change stamp (read models' bookkeeping), not something about the person.
+NOT_EXPORTED = frozenset({"revision"})
+
+
+def _columns(row: object) -> dict[str, object]:
+    """Every column of a mapped row, by name, JSON-ready."""
+    mapper = inspect(type(row))
+    return {
+        attr.key: _plain(getattr(row, attr.key))
+        for attr in mapper.column_attrs
+        if attr.key not in NOT_EXPORTED
+    }
+
+
 async def export(session: AsyncSession, user_id: int) -> dict[str, object]:
-    """Everything stored about a user, as plain JSON-ready data."""
+    """Everything stored about a user, every row and column of it, as JSON-ready data: their
+    row, their follows (with the campaign's title) and the notifications kept for them."""
     user = await session.get(User, user_id)
     if user is None:
-        return {"user": None, "follows": []}
-    rows = await session.execute(
-        select(Follow.campaign_id, Campaign.title, Follow.created_at)
+        return {"user": None, "follows": [], "notifications": []}
+    follows = await session.execute(
+        select(Follow, Campaign.title)
         .join(Campaign, Campaign.id == Follow.campaign_id)
         .where(Follow.user_id == user_id)
         .order_by(Follow.created_at)
     )
+    notifications = await session.scalars(
+        select(Outbox).where(Outbox.user_id == user_id).order_by(Outbox.id)
+    )
     return {
-        "user": {
-            "telegram_id": user.id,
-            "language": user.locale,
-            "location_rounded": ({"lat": user.lat, "lon": user.lon} if user.has_location else None),
-            "commune_insee": user.commune_insee,
-            "radius_km": user.radius_km,
-            "last_search": user.last_query,
-            "created_at": user.created_at.isoformat(),
-            "updated_at": user.updated_at.isoformat(),
-        },
-        "follows": [
-            {"campaign_id": cid, "title": title, "followed_at": at.isoformat()}
-            for cid, title, at in rows
-        ],
+        "user": _columns(user),
+        "follows": [_columns(follow) | {"campaign_title": title} for follow, title in follows],
+        "notifications": [_columns(row) for row in notifications],
     }
