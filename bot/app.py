@@ -11,8 +11,11 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from aiogram import Bot, Dispatcher
+from aiogram.exceptions import TelegramNetworkError, TelegramServerError
 from aiogram.utils.i18n import I18n
 from aiohttp import web
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.delivery import DeliveryWorker
@@ -93,12 +96,40 @@ async def start_background(app: App) -> Background:
     return Background(worker, scheduler, task)
 
 
+async def database_problem(engine: AsyncEngine, timeout: float = 3.0) -> str | None:  # noqa: ASYNC109
+    """None when the database answers a trivial query in time; else the kind of failure."""
+    try:
+        async with asyncio.timeout(timeout), engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+    except TimeoutError:
+        return "timeout"
+    except (SQLAlchemyError, OSError) as error:
+        log.warning("health check: the database failed (%s)", type(error).__name__)
+        return type(error).__name__
+    return None
+
+
+async def wait_for_telegram(bot: Bot, max_backoff: float = 60.0) -> None:
+    """Start-up: retry the Bot API until it answers (a network outage, Telegram down), with
+    backoff and a log line each time; a refused token is final."""
+    delay = 1.0
+    while True:
+        try:
+            await bot.me()
+            return
+        except (TelegramNetworkError, TelegramServerError) as error:
+            log.warning("the Bot API is unreachable (%s): trying again in %.0f s", error, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, max_backoff)
+
+
 def update_runner(app: App) -> UpdateRunner:
     return UpdateRunner(app.dispatcher, app.bot, app.settings.updates_in_progress)
 
 
 async def run_polling(app: App) -> None:
     """Poll until SIGTERM or SIGINT; the batch in progress finishes, then the worker stops."""
+    await wait_for_telegram(app.bot)
     await app.bot.delete_webhook(drop_pending_updates=False)
     await set_commands(app.bot, app.i18n)
     poller = Poller(update_runner(app))
@@ -123,7 +154,11 @@ def webhook_application(app: App, secret: str, runner: UpdateRunner) -> web.Appl
     web_app = web.Application()
 
     async def healthz(_request: web.Request) -> web.Response:
-        return web.json_response({"ok": True})
+        """Ready when the database answers; otherwise 503 and what failed."""
+        problem = await database_problem(app.engine)
+        if problem is None:
+            return web.json_response({"ok": True, "database": "ok"})
+        return web.json_response({"ok": False, "database": problem}, status=503)
 
     web_app.router.add_get("/healthz", healthz)
     web_app.router.add_post(path, webhook_handler(runner, secret))
@@ -140,6 +175,7 @@ async def run_webhook(app: App) -> None:
     runner = update_runner(app)
     stop = asyncio.Event()
     with stop_on_signals(stop):
+        await wait_for_telegram(app.bot)
         await set_commands(app.bot, app.i18n)
         await app.bot.set_webhook(
             settings.webhook_url,

@@ -10,6 +10,7 @@ from typing import Any
 
 import aiohttp
 import pytest
+from aiogram import Dispatcher
 from aiogram.utils.i18n import I18n
 from aiohttp.test_utils import TestClient, TestServer
 
@@ -20,6 +21,7 @@ from bot.gazetteer import Gazetteer
 from bot.settings import Settings
 from storage.db import create_engine, create_sessionmaker
 from tests.e2e import TOKEN, plain
+from tests.test_shutdown import read_until
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "s3cret-token_1"
@@ -95,7 +97,7 @@ async def test_healthz(webhook: tuple[TestClient[Any, Any], FakeBotAPI]) -> None
     client, _fake = webhook
     response = await client.get("/healthz")
     assert response.status == 200
-    assert await response.json() == {"ok": True}
+    assert await response.json() == {"ok": True, "database": "ok"}
 
 
 def free_port() -> int:
@@ -159,3 +161,56 @@ async def test_a_body_that_is_not_an_update_gets_400(
     response = await client.post(HOOK, data=body, headers=headers)
     assert response.status == 400
     assert fake.calls_of("sendMessage") == []
+
+
+async def test_healthz_says_when_the_database_fails(gazetteer: Gazetteer, i18n: I18n) -> None:
+    """A database out of reach: /healthz answers 503 and says what failed."""
+    url = f"postgresql+asyncpg://nobody@127.0.0.1:{free_port()}/none"  # nothing listens there
+    settings = Settings(bot_token=TOKEN, database_url=url, _env_file=None)
+    engine = create_engine(url)
+    app = App(settings, engine, i18n, create_bot(settings), Dispatcher())
+    async with TestClient(
+        TestServer(webhook_application(app, SECRET, update_runner(app)))
+    ) as client:
+        response = await client.get("/healthz")
+        assert response.status == 503
+        body = await response.json()
+        assert body["ok"] is False and body["database"] not in ("ok", "", None)
+    await app.bot.session.close()
+    await engine.dispose()
+
+
+async def test_run_waits_for_an_unreachable_bot_api(tmp_path: Path) -> None:
+    """`python -m bot run` while the Bot API is out of reach: it says so and retries, then
+    polls once the API answers."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("WEBHOOK_", "DATABASE"))}
+    env |= {
+        "PYTHONPATH": str(ROOT),
+        "BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_URL": f"http://127.0.0.1:{port}",
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", cwd=tmp_path, env=env,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert process.stderr is not None
+    try:
+        log = await asyncio.wait_for(read_until(process.stderr, "Bot API is unreachable"), 60)
+        assert "Traceback" not in log
+        assert process.returncode is None
+        fake = FakeBotAPI(TOKEN)
+        await fake.start(port=port)
+        try:
+            fake.send_text(7, "/start")  # answered once the bot polls
+            await fake.wait_for(lambda: len(fake.sent_to(7)) >= 1, timeout=30)
+        finally:
+            process.terminate()
+            await asyncio.wait_for(process.wait(), 30)
+            await fake.stop()
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    assert process.returncode == 0
