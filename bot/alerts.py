@@ -6,10 +6,13 @@ the DST changes; the end day is the local date of `ends_at`):
 - deadline 7 and 2: 10:00 on the day 7 (2) days before the end day;
 - last day: 09:00 on the end day, or 18:00 the day before when the campaign ends at or before 09:00;
 - each deadline only if the campaign is live at that moment (started, not ended);
-- launch ("it starts today"): 09:00 on the start day, unless the campaign has ended by then;
+- launch ("it has started"): at `starts_at`, to those who followed before it (a later follower
+  found it live), unless the campaign has ended by then;
 - result: at `ends_at`.
 
-Quiet hours and the digest hour then set `not_before` (bot.notify_time.deliver_at). Each row's
+Quiet hours and the digest hour then set `not_before` (bot.notify_time.deliver_at). A deadline
+or launch alert that could only be sent once its campaign has ended (a catch-up after downtime,
+quiet hours or the digest past the end) is recorded `missed`, never sent. Each row's
 dedup key is `<kind>:<detail>:<campaign>:<user>`, so an alert is queued at most once per follower.
 
 Rows are written for every follower so the outbox says what happened: `pending`; `blocked` when the
@@ -45,7 +48,6 @@ DEADLINE_DAYS = (7, 2)
 DEADLINE_HOUR = 10
 LAST_DAY_HOUR = 9
 EVE_HOUR = 18
-LAUNCH_HOUR = 9
 # A due time falls from 16 h before to 11 h after its campaign's start or end (moved N days earlier
 # for the N-day deadline), DST included: the SQL prefilter's bounds, with an hour to spare.
 BEFORE, AFTER = timedelta(hours=12), timedelta(hours=17)
@@ -61,6 +63,8 @@ class Alert:
     campaign_id: int
     due_at: datetime
     content: dict[str, Any]
+    # Deadlines and launches mean nothing once the campaign has ended.
+    void_from: datetime | None = None
 
 
 @dataclass
@@ -90,10 +94,6 @@ def deadline_due(ends_at: datetime, days: int, tz: str) -> datetime:
     return morning if ends_at > morning else _at(end_day - timedelta(days=1), EVE_HOUR, zone)
 
 
-def launch_due(starts_at: datetime, tz: str) -> datetime:
-    return _at(to_local(starts_at, tz).date(), LAUNCH_HOUR, ZoneInfo(tz))
-
-
 def days_to_go(due_at: datetime, ends_at: datetime, tz: str) -> int:
     """Days the missing amount is spread over: calendar days to the end day, at least 1.
 
@@ -120,9 +120,8 @@ def due_times(row: Any, tz: str) -> list[tuple[str, str, datetime]]:
         due = deadline_due(row.ends_at, days, tz)
         if row.starts_at <= due < row.ends_at:
             found.append(("deadline", str(days), due))
-    due = launch_due(row.starts_at, tz)
-    if due < row.ends_at:
-        found.append(("launch", "", due))
+    if row.starts_at < row.ends_at:
+        found.append(("launch", "", row.starts_at))
     found.append(("result", "", row.ends_at))
     return found
 
@@ -142,7 +141,8 @@ def timed_alerts(
         elif kind == "result":
             content["funded"] = row.raised_cents >= row.goal_cents
         key = f"{kind}:{detail}:{row.id}" if detail else f"{kind}:{row.id}"
-        found.append(Alert(kind, key, row.id, due, content))
+        void_from = None if kind == "result" else row.ends_at
+        found.append(Alert(kind, key, row.id, due, content, void_from))
     return found
 
 
@@ -172,13 +172,18 @@ def outbox_rows(
     toggle = TOGGLES[alert.kind]
     rows = []
     for follower in followers:
+        if alert.kind == "launch" and follower.followed_at > alert.due_at:
+            continue  # followed it once it was live: nothing to announce
         status, reason = OutboxStatus.PENDING, None
+        not_before = deliveries(alert.due_at, follower)
         if follower.blocked_at is not None:
             status, reason = OutboxStatus.BLOCKED, "blocked"
         elif not getattr(follower, toggle):
             status, reason = OutboxStatus.SKIPPED, f"{toggle} is off"
         elif oldest is not None and alert.due_at < oldest:
             status, reason = OutboxStatus.MISSED, "due during a downtime, past the grace period"
+        elif alert.void_from is not None and max(now, not_before) >= alert.void_from:
+            status, reason = OutboxStatus.MISSED, "the campaign ended before it could be sent"
         pending = status is OutboxStatus.PENDING
         rows.append(
             {
@@ -190,7 +195,7 @@ def outbox_rows(
                 "status": status.value,
                 "attempts": 0,
                 "due_at": alert.due_at,
-                "not_before": deliveries(alert.due_at, follower) if pending else alert.due_at,
+                "not_before": not_before if pending else alert.due_at,
                 "created_at": now,
                 "finished_at": None if pending else now,
                 "last_error": reason,

@@ -53,8 +53,10 @@ def test_last_day_alert_is_the_evening_before_when_it_ends_by_9(hour: int) -> No
     )
 
 
-def test_launch_alert_is_at_9_on_the_start_day() -> None:
-    assert alerts.launch_due(paris(2026, 3, 29, 14, 0), "Europe/Paris") == paris(2026, 3, 29, 9, 0)
+def test_launch_alert_is_due_when_the_campaign_starts() -> None:
+    row = Row(starts_at=paris(2026, 11, 24, 20, 0))
+    [launch] = [a for a in alerts.timed_alerts(row, "Europe/Paris") if a.kind == "launch"]
+    assert launch.due_at == paris(2026, 11, 24, 20, 0)
 
 
 def test_days_to_go_counts_calendar_days_and_at_least_one() -> None:
@@ -92,7 +94,7 @@ def test_a_campaign_has_three_deadlines_a_launch_and_a_result() -> None:
         "deadline:7:7": paris(2026, 12, 3, 10, 0),
         "deadline:2:7": paris(2026, 12, 8, 10, 0),
         "deadline:0:7": paris(2026, 12, 10, 9, 0),
-        "launch:7": paris(2026, 11, 1, 9, 0),
+        "launch:7": paris(2026, 11, 1, 12, 0),
         "result:7": paris(2026, 12, 10, 20, 0),
     }
 

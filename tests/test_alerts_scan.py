@@ -21,11 +21,20 @@ def paris(*args: int) -> datetime:
     return datetime(*args, tzinfo=PARIS).astimezone(UTC)  # type: ignore[misc]
 
 
-async def follow(session: AsyncSession, campaign_id: int, *users: int, **prefs: Any) -> None:
+LONG_AGO = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+async def follow(
+    session: AsyncSession,
+    campaign_id: int,
+    *users: int,
+    followed_at: datetime = LONG_AGO,
+    **prefs: Any,
+) -> None:
     for user_id in users:
         if await session.get(User, user_id) is None:
             session.add(User(id=user_id, **prefs))
-        session.add(Follow(user_id=user_id, campaign_id=campaign_id))
+        session.add(Follow(user_id=user_id, campaign_id=campaign_id, created_at=followed_at))
     await session.flush()
 
 
@@ -128,7 +137,8 @@ async def test_each_alert_is_queued_once_even_when_windows_overlap(session: Asyn
     assert state is not None
     state.at = now - timedelta(hours=3)  # e.g. a scan whose commit was lost
     again = await scan(session, now + timedelta(minutes=1))
-    assert (first.queued, again.queued) == (4, 0)
+    # The last-day alerts came due before the end but are found after it: missed, not sent.
+    assert (first.queued, first.missed, again.queued, again.missed) == (2, 2, 0, 0)
     assert len(await rows(session)) == 4
     assert (await scan(session, now + timedelta(minutes=1))).queued == 0
 
@@ -163,7 +173,7 @@ async def test_toggles_blocked_users_and_non_followers(session: AsyncSession) ->
 
 
 async def test_launch_and_result_follow_the_launches_toggle(session: AsyncSession) -> None:
-    now = paris(2026, 11, 24, 9, 1)
+    now = paris(2026, 11, 24, 14, 1)
     starting = await add(
         session, now, starts_at=paris(2026, 11, 24, 14, 0), ends_at=now + timedelta(30)
     )
@@ -185,6 +195,8 @@ async def test_launch_and_result_follow_the_launches_toggle(session: AsyncSessio
         ("launch", 2): "skipped",
         ("result", 1): "pending",
         ("result", 2): "skipped",
+        ("deadline", 1): "missed",  # the ended one's last day, found after its end
+        ("deadline", 2): "missed",
     }
     result = next(row for row in await rows(session) if row.kind == "result")
     assert result.content["funded"] is True
@@ -217,3 +229,36 @@ async def test_scans_every_few_hours_find_exactly_the_alerts_due(session: AsyncS
     }
     assert len(expected) > 200
     assert {row.dedup_key for row in await rows(session)} == expected
+
+
+async def test_the_launch_alert_goes_out_at_the_start_to_those_who_followed_before_it(
+    session: AsyncSession,
+) -> None:
+    """A campaign starting at 20:00: a resident who follows it at 10:00 that day hears of its
+    launch at 20:00 (not "it starts today" at 09:00); one who follows it once live does not."""
+    start = paris(2026, 11, 24, 20, 0)
+    cid = await add(session, start, starts_at=start, ends_at=start + timedelta(days=30))
+    session.add(JobState(name="alert_scan", at=paris(2026, 11, 24, 8, 0)))
+    await follow(session, cid, 1, followed_at=paris(2026, 11, 24, 10, 0), quiet_hours=False)
+    await scan(session, paris(2026, 11, 24, 19, 59))
+    assert await rows(session) == []
+    await follow(session, cid, 2, followed_at=paris(2026, 11, 24, 20, 1), quiet_hours=False)
+    await scan(session, paris(2026, 11, 24, 20, 5))
+    [launch] = await rows(session)
+    assert (launch.kind, launch.user_id, launch.status) == ("launch", 1, "pending")
+    assert launch.due_at == start and launch.not_before == start
+
+
+async def test_a_catch_up_never_sends_a_last_day_alert_after_the_end(session: AsyncSession) -> None:
+    """Down from 08:00 to 11:00 on the last day of a campaign that ended at 10:00: its last-day
+    alert (due 09:00, within the grace period) is recorded missed, never sent; its result goes."""
+    end = paris(2026, 11, 24, 10, 0)
+    cid = await add(session, end, starts_at=end - timedelta(days=30), ends_at=end)
+    await follow(session, cid, 1, quiet_hours=False)
+    session.add(JobState(name="alert_scan", at=paris(2026, 11, 24, 8, 0)))
+    await scan(session, paris(2026, 11, 24, 11, 0))
+    found = {row.kind: (row.status, row.dedup_key) for row in await rows(session)}
+    assert found == {
+        "deadline": ("missed", f"deadline:0:{cid}:1"),
+        "result": ("pending", f"result:{cid}:1"),
+    }

@@ -91,6 +91,7 @@ async def on_follow(
     callback_data: FollowToggle,
     session: AsyncSession,
     user: User,
+    clock: Clock,
     bot: Bot,
 ) -> None:
     """Resident taps Follow/Unfollow → bot records it and flips the button in place."""
@@ -98,7 +99,7 @@ async def on_follow(
     if campaign is None or not isinstance(query.message, Message):
         await query.answer(_("stale"), show_alert=True)
         return
-    await campaigns.set_follow(session, user.id, campaign.id, callback_data.on)
+    await campaigns.set_follow(session, user.id, campaign.id, callback_data.on, clock())
     await query.answer(_("card.followed") if callback_data.on else _("card.unfollowed"))
     me = await bot.me()
     markup = card_keyboard(campaign, callback_data.on, state_of(callback_data), me.username or "")

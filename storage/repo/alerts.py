@@ -25,6 +25,7 @@ CAMPAIGN_COLUMNS = (
 # What deciding one follower's row needs: toggles, blocked, quiet hours and digest (deliver_at).
 FOLLOWER_COLUMNS = (
     Follow.campaign_id,
+    Follow.created_at.label("followed_at"),
     User.id.label("user_id"),
     User.blocked_at,
     User.notify_deadlines,

@@ -224,12 +224,14 @@ async def is_followed(session: AsyncSession, user_id: int, campaign_id: int) -> 
     return await session.get(Follow, (user_id, campaign_id)) is not None
 
 
-async def set_follow(session: AsyncSession, user_id: int, campaign_id: int, on: bool) -> None:
+async def set_follow(
+    session: AsyncSession, user_id: int, campaign_id: int, on: bool, now: datetime | None = None
+) -> None:
     """Follow or unfollow; idempotent, so that two taps racing both succeed."""
     if on:
         await insert_or_ignore(
             session, Follow, [Follow.user_id, Follow.campaign_id],
-            user_id=user_id, campaign_id=campaign_id, created_at=utcnow(),
+            user_id=user_id, campaign_id=campaign_id, created_at=now or utcnow(),
         )  # fmt: skip
     else:
         await session.execute(
