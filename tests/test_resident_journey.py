@@ -12,8 +12,8 @@ from bot.geo import haversine_km, round_location
 from storage.models import Follow, Outbox, User
 from tests.delivery_helpers import queue
 from tests.e2e import Chat, Harness, button_labels
-from tests.test_delivery_membership import membership as membership_change
 from tests.factories import SAINT_LO, TOURS, add_campaigns, campaign
+from tests.test_delivery_membership import membership as membership_change
 
 
 async def seed_saint_lo(
