@@ -17,7 +17,7 @@ from sqlalchemy.orm import make_transient_to_detached
 from storage.models import User
 from storage.sqlite_reads import RowReader, Unavailable, open_reader
 
-# The revision is the database's to set (migration 0005): no copy of it is kept.
+# The revision is the database's to set (migrations 0005, 0006): no copy of it is kept.
 KEYS = tuple(attr.key for attr in inspect(User).column_attrs if attr.key != "revision")
 
 _new_user = inspect(User).class_manager.new_instance

@@ -93,7 +93,7 @@ class User(Base):
     digest_hour: Mapped[int | None] = mapped_column(Integer)  # None: no digest
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-    # Set by the database on every write (migration 0005), read by bot.read_models.
+    # Set by the database on every write (migrations 0005, 0006), read by storage.repo.revisions.
     revision: Mapped[int] = mapped_column(BigInteger, server_default="0", index=True)
 
     follows: Mapped[list["Follow"]] = relationship(
@@ -139,7 +139,7 @@ class Campaign(Base):
     search_text: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-    # Set by the database on every write (migration 0005), read by bot.read_models.
+    # Set by the database on every write (migrations 0005, 0006), read by storage.repo.revisions.
     revision: Mapped[int] = mapped_column(BigInteger, server_default="0", index=True)
 
     rewards: Mapped[list["Reward"]] = relationship(
@@ -236,10 +236,25 @@ class JobState(Base):
 
 
 class Revision(Base):
-    """Change counters kept by the database's triggers (migration 0005): `campaigns` and `users`
-    number every written row, `campaigns_deleted` and `users_deleted` count deletes."""
+    """SQLite's change counters, kept by its triggers (migration 0005): `campaigns` and `users`
+    number every written row, `campaigns_deleted` and `users_deleted` count deletes.
+
+    Empty on PostgreSQL since 0006: a counter row every writer updates made writers wait for
+    each other there."""
 
     __tablename__ = "revisions"
 
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     value: Mapped[int] = mapped_column(BigInteger)
+
+
+class Deletion(Base):
+    """PostgreSQL's tombstones (migration 0006): one per statement that deleted campaigns or
+    users, with its transaction's id, so that readers learn of deletes without a row that all
+    writers update. Empty on SQLite, where `revisions` counts deletes."""
+
+    __tablename__ = "deletions"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(40))  # the table
+    xid: Mapped[int] = mapped_column(BigInteger, index=True)

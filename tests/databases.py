@@ -10,6 +10,7 @@ import uuid
 from pathlib import Path
 
 import asyncpg
+import pytest
 from sqlalchemy.engine import make_url
 
 from storage.db import upgrade
@@ -17,6 +18,14 @@ from storage.db import upgrade
 
 def backends() -> list[str]:
     return ["sqlite", "postgresql"] if os.environ.get("TEST_DATABASE_URL") else ["sqlite"]
+
+
+def postgresql_only() -> list[object]:
+    """The `db_url` parameters of a test about concurrent writers: PostgreSQL alone, because
+    SQLite has one writer at a time by design (there the second writer always waits)."""
+    reason = "concurrent writers need PostgreSQL (TEST_DATABASE_URL); SQLite has one writer"
+    skip = pytest.mark.skipif("postgresql" not in backends(), reason=reason)
+    return [pytest.param("postgresql", marks=skip)]
 
 
 def pg_base_url() -> str:

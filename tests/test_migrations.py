@@ -7,7 +7,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from storage.db import alembic_config, upgrade
 from storage.models import Base
@@ -57,7 +57,8 @@ async def test_outbox_foreign_keys_go_and_come_back(
 
 
 async def test_revisions_go_and_come_back(db_url: str, engine: AsyncEngine) -> None:
-    """0005 adds the revision counters and their triggers; going back removes them all."""
+    """0005 adds the revision counters and their triggers (0006 replaces PostgreSQL's); going
+    back removes them all."""
     await engine.dispose()
     await asyncio.to_thread(downgrade, db_url, "0004")
 
@@ -84,5 +85,56 @@ async def test_revisions_go_and_come_back(db_url: str, engine: AsyncEngine) -> N
         has_revisions, columns = await connection.run_sync(schema)
         assert has_revisions and "revision" in columns
         await connection.execute(text("UPDATE users SET radius_km = 5 WHERE id = 9"))
-        users = await connection.scalar(text("SELECT value FROM revisions WHERE name = 'users'"))
-        assert users == 1
+        stamped = await connection.scalar(text("SELECT revision FROM users WHERE id = 9"))
+        assert stamped > 0
+
+
+XID = text("SELECT pg_current_xact_id()::text::bigint")
+STAMP = text("SELECT revision FROM users WHERE id = 9")
+
+
+async def add_user(connection: AsyncConnection, user_id: int) -> None:
+    await connection.execute(
+        text("INSERT INTO users (id, radius_km, created_at, updated_at) VALUES (:id, 25, :t, :t)"),
+        {"id": user_id, "t": datetime(2026, 11, 28)},
+    )
+
+
+async def test_0006_goes_back_to_0005s_counters_and_comes_back(
+    db_url: str, engine: AsyncEngine
+) -> None:
+    """0006 replaces PostgreSQL's counters by transaction ids and tombstones; going back to
+    0005 restores its counters, above every revision stamped meanwhile. SQLite keeps 0005's
+    counters throughout: there 0006 only adds the (unused) tombstone table."""
+    postgres = engine.dialect.name == "postgresql"
+    async with engine.begin() as connection:
+        await add_user(connection, 9)
+        await connection.execute(text("DELETE FROM users WHERE id = 404"))  # deletes nothing
+        await add_user(connection, 8)
+        await connection.execute(text("DELETE FROM users WHERE id = 8"))
+        if postgres:
+            xid = await connection.scalar(XID)
+            assert await connection.scalar(STAMP) == xid
+            tombstones = await connection.execute(text("SELECT name, xid FROM deletions"))
+            assert tombstones.all() == [("users", xid)]
+    await engine.dispose()
+    await asyncio.to_thread(downgrade, db_url, "0005")
+
+    def tables(connection):  # type: ignore[no-untyped-def]
+        return set(inspect(connection).get_table_names())
+
+    async with engine.begin() as connection:
+        assert "deletions" not in await connection.run_sync(tables)
+        counters = dict((await connection.execute(text("SELECT name, value FROM revisions"))).all())
+        assert counters["users"] >= await connection.scalar(STAMP)
+        assert counters["users_deleted"] == 1
+        await connection.execute(text("UPDATE users SET radius_km = 5 WHERE id = 9"))
+        assert await connection.scalar(STAMP) == counters["users"] + 1
+    await engine.dispose()
+    await asyncio.to_thread(upgrade, db_url)
+    async with engine.begin() as connection:
+        assert "deletions" in await connection.run_sync(tables)
+        await connection.execute(text("UPDATE users SET radius_km = 50 WHERE id = 9"))
+        if postgres:
+            assert await connection.scalar(STAMP) == await connection.scalar(XID)
+            assert await connection.scalar(text("SELECT count(*) FROM revisions")) == 0

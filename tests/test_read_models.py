@@ -1,19 +1,21 @@
-"""The in-memory read models: the database numbers every write (migration 0005), the campaign
-index serves the pages the SQL query would, and writes made anywhere reach the index and the
-user cache."""
+"""The in-memory read models: the database marks every write (migrations 0005, 0006), the
+campaign index serves the pages the SQL query would, and writes made anywhere reach the index and
+the user cache."""
 
+import asyncio
 import random
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, select, update
+import pytest
+from sqlalchemy import delete, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.campaign_index import CampaignIndex
 from bot.campaigns import STATUS_FILTERS
 from bot.read_models import PageCache, ReadModels
 from storage.models import Campaign, Category, User
-from storage.repo import campaigns
-from storage.repo.revisions import counters
+from storage.repo import campaigns, revisions
+from tests.databases import postgresql_only
 from tests.delivery_helpers import add_users
 from tests.factories import SAINT_LO, TOURS, add_campaigns, campaign
 
@@ -21,64 +23,157 @@ NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 EVERY_STATUS = STATUS_FILTERS["a"]
 
 
-async def revision_of(session: AsyncSession, model: type, row_id: int) -> int:
-    return (await session.scalars(select(model.revision).where(model.id == row_id))).one()
+async def since(
+    sessionmaker: async_sessionmaker[AsyncSession], mark: revisions.Mark
+) -> tuple[revisions.Changes, set[int], set[int]]:
+    """The changes after `mark`, the ids of the campaigns and of the users written after it."""
+    async with sessionmaker() as session:
+        changes = await revisions.changes(session, mark)
+        campaign_ids = {row.id async for row in revisions.campaign_rows(session, mark)}
+        user_ids = set(await revisions.user_ids_written(session, mark))
+    return changes, campaign_ids, user_ids
 
 
-async def test_the_database_numbers_every_write(
+async def test_the_changes_after_a_mark_hold_every_write(
     sessionmaker: async_sessionmaker[AsyncSession],
 ) -> None:
     async with sessionmaker() as session:
-        assert await counters(session) == {
-            "campaigns": 0,
-            "campaigns_deleted": 0,
-            "users": 0,
-            "users_deleted": 0,
-        }
+        mark = await revisions.watermark(session)
     first, second = await add_campaigns(sessionmaker, campaign(NOW), campaign(NOW))
-    async with sessionmaker() as session:
-        after_insert = (await counters(session))["campaigns"]
-        assert 0 < await revision_of(session, Campaign, first) <= after_insert
-        assert 0 < await revision_of(session, Campaign, second) <= after_insert
+    changes, written, _ = await since(sessionmaker, mark)
+    assert written == {first, second}
+    assert "campaigns" in changes.written and not changes.deleted
+    mark = changes.mark
+    assert (await since(sessionmaker, mark))[1:] == (set(), set())
 
+    async with sessionmaker() as session:
         await session.execute(update(Campaign).where(Campaign.id == first).values(raised_cents=1))
         await session.commit()
-        after_update = (await counters(session))["campaigns"]
-        assert after_update > after_insert
-        assert await revision_of(session, Campaign, first) == after_update
-        assert await revision_of(session, Campaign, second) <= after_insert
+    changes, written, _ = await since(sessionmaker, mark)
+    assert written == {first} and not changes.deleted
+    mark = changes.mark
 
+    async with sessionmaker() as session:
         await session.execute(delete(Campaign).where(Campaign.id == second))
+        await session.execute(delete(User).where(User.id == 404))  # deletes nothing
         await session.commit()
-        now = await counters(session)
-        assert now["campaigns_deleted"] == 1
-        assert now["campaigns"] == after_update
+    changes, written, _ = await since(sessionmaker, mark)
+    assert changes.deleted == {"campaigns"} and written == set()
+    mark = changes.mark
 
+    async with sessionmaker() as session:
         await add_users(session, [5, 6])
-        users_after_insert = (await counters(session))["users"]
-        assert users_after_insert > 0
+    changes, _, users = await since(sessionmaker, mark)
+    assert users == {5, 6} and "users" in changes.written
+    mark = changes.mark
+    async with sessionmaker() as session:
         await session.execute(update(User).where(User.id == 5).values(blocked_at=NOW))
-        await session.commit()
-        assert await revision_of(session, User, 5) == (await counters(session))["users"]
         await session.execute(delete(User).where(User.id == 6))
         await session.commit()
-        assert (await counters(session))["users_deleted"] == 1
+    changes, _, users = await since(sessionmaker, mark)
+    assert users == {5} and changes.deleted == {"users"}
 
 
-async def test_one_transaction_takes_one_revision_on_postgresql(
+async def test_a_row_is_stamped_with_its_transaction_on_postgresql(
     sessionmaker: async_sessionmaker[AsyncSession],
 ) -> None:
-    """A bulk write moves the counter once on PostgreSQL (per row on SQLite, one writer)."""
-    ids = await add_campaigns(sessionmaker, *(campaign(NOW) for _ in range(50)))
+    """On PostgreSQL a written row's revision is its transaction's id and no shared row is
+    written; on SQLite (one writer) every row takes the next value of its table's counter."""
     async with sessionmaker() as session:
-        revisions = set(
-            (await session.scalars(select(Campaign.revision).where(Campaign.id.in_(ids)))).all()
-        )
-        total = (await counters(session))["campaigns"]
-        if session.bind.dialect.name == "postgresql":
-            assert revisions == {total} and total == 1
-        else:
-            assert len(revisions) == 50 and max(revisions) == total
+        items = [campaign(NOW) for _ in range(50)]
+        session.add_all(items)
+        await session.flush()
+        postgres = session.get_bind().dialect.name == "postgresql"
+        if postgres:
+            xid = await session.scalar(text("SELECT pg_current_xact_id()::text::bigint"))
+        await session.commit()
+        query = select(Campaign.revision).where(Campaign.id.in_([c.id for c in items]))
+        stamped = set((await session.scalars(query)).all())
+        counted = await revisions.counters(session)
+    if postgres:
+        assert stamped == {xid} and counted == {}
+    else:
+        assert len(stamped) == 50 and max(stamped) == counted["campaigns"]
+
+
+async def test_a_write_under_way_at_a_refresh_is_taken_in_by_the_next(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    models = ReadModels(max_age=0, user_cache_size=10)
+    async with sessionmaker() as session:
+        await models.refresh(session)
+    async with sessionmaker() as writer:
+        writer.add(campaign(NOW, title="En cours"))
+        await writer.flush()
+        async with sessionmaker() as session:
+            await models.refresh(session)
+        assert len(models.campaigns) == 0
+        await writer.commit()
+    async with sessionmaker() as session:
+        await models.refresh(session)
+    assert len(models.campaigns) == 1
+
+
+@pytest.mark.parametrize("db_url", postgresql_only(), indirect=True)
+async def test_a_long_transaction_is_waited_for_without_reading_again_what_was_seen(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    """An import still running at a refresh is taken in once it commits; what others wrote
+    meanwhile is read once, not at every refresh for as long as the import runs."""
+    models = ReadModels(max_age=0, user_cache_size=10)
+    async with sessionmaker() as session:
+        await add_users(session, [5])
+        await models.refresh(session)
+    async with sessionmaker() as importer:
+        importer.add(campaign(NOW, title="Import"))
+        await importer.flush()
+        async with sessionmaker() as session:  # a later transaction, done before the refresh
+            await session.execute(update(User).where(User.id == 5).values(radius_km=10))
+            await session.commit()
+            user = await session.get(User, 5)
+            assert user is not None
+            models.users.remember(user)
+        async with sessionmaker() as session:
+            await models.refresh(session)
+        assert 5 not in models.users and len(models.campaigns) == 0
+        async with sessionmaker() as session:
+            user = await session.get(User, 5)
+            assert user is not None
+            models.users.remember(user)
+            await models.refresh(session)
+        assert 5 in models.users  # not written since the last refresh: kept
+        await importer.commit()
+    async with sessionmaker() as session:
+        await models.refresh(session)
+    assert len(models.campaigns) == 1 and 5 in models.users
+
+
+async def test_an_update_never_waits_for_another_updates_refresh(
+    sessionmaker: async_sessionmaker[AsyncSession], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An update that finds a refresh under way is served from the models as they are."""
+    clock = [100.0]
+    models = ReadModels(max_age=1.0, user_cache_size=10, clock=lambda: clock[0])
+    async with sessionmaker() as session:
+        await models.refresh(session)
+    release = asyncio.Event()
+    changes = revisions.changes
+
+    async def slow_changes(session: AsyncSession, mark: revisions.Mark) -> revisions.Changes:
+        await release.wait()
+        return await changes(session, mark)
+
+    monkeypatch.setattr(revisions, "changes", slow_changes)
+    await add_campaigns(sessionmaker, campaign(NOW))
+    clock[0] += 1.0
+    async with sessionmaker() as first, sessionmaker() as second:
+        refreshing = asyncio.create_task(models.refresh_if_due(first))
+        await asyncio.sleep(0)  # the first update is now waiting for the database
+        await asyncio.wait_for(models.refresh_if_due(second), timeout=0.5)
+        assert not refreshing.done() and len(models.campaigns) == 0
+        release.set()
+        await refreshing
+    assert len(models.campaigns) == 1
 
 
 def scattered(rng: random.Random, count: int) -> list[Campaign]:

@@ -204,7 +204,7 @@ async def test_run_waits_for_an_unreachable_bot_api(tmp_path: Path) -> None:
         await fake.start(port=port)
         try:
             fake.send_text(7, "/start")  # answered once the bot polls
-            await fake.wait_for(lambda: len(fake.sent_to(7)) >= 1, timeout=30)
+            await fake.wait_for(lambda: len(fake.sent_to(7)) >= 1, timeout=90)
         finally:
             process.terminate()
             await asyncio.wait_for(process.wait(), 30)

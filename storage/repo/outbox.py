@@ -162,7 +162,9 @@ async def reset_sending(session: AsyncSession) -> int:
 async def claim_due(session: AsyncSession, now: datetime, limit: int) -> list[Outbox]:
     """Mark `sending` every due row of the users behind the `limit` oldest due rows.
 
-    A user's rows are all claimed together so that they go out as one message.
+    A user's rows are all claimed together so that they go out as one message. Rows another
+    transaction holds (a user deleting their data) are left for a later claim: on PostgreSQL,
+    waiting for them would hold back every other user of the batch (SQLite has one writer).
     """
     due = (Outbox.status == OutboxStatus.PENDING) & (Outbox.not_before <= now)
     oldest = await session.execute(
@@ -171,9 +173,10 @@ async def claim_due(session: AsyncSession, now: datetime, limit: int) -> list[Ou
     user_ids = list(dict.fromkeys(oldest.scalars()))
     if not user_ids:
         return []
+    free = select(Outbox.id).where(due, Outbox.user_id.in_(user_ids))
     ids = await session.scalars(
         update(Outbox)
-        .where(due, Outbox.user_id.in_(user_ids))
+        .where(Outbox.id.in_(free.with_for_update(skip_locked=True)))
         .values(status=OutboxStatus.SENDING.value, claimed_at=now)
         .returning(Outbox.id)
     )
