@@ -87,7 +87,9 @@ async def measure(url: str) -> dict[str, object]:
         campaign = await session.get(Campaign, 1)
         assert campaign is not None
         started = time.perf_counter()
-        await record_progress(session, campaign, campaign.goal_cents * 8 // 10, 40, NOW)
+        await record_progress(
+            session, campaign, campaign.goal_cents * 8 // 10, 40, NOW, "Europe/Paris"
+        )
         await session.commit()
         milestone_s = time.perf_counter() - started
     await engine.dispose()

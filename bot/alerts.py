@@ -32,7 +32,6 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import alert_texts  # noqa: F401  (registers the renderers: load_kinds imports this module)
 from bot.formatting import to_local
 from bot.notifications import TOGGLES
 from bot.notify_time import deliver_at

@@ -78,6 +78,6 @@ class NotifyToggle(CallbackData, prefix="nt"):
 
 
 class DigestPick(CallbackData, prefix="dg"):
-    """The daily digest's hour (Paris time), or -1 for no digest."""
+    """The daily digest's hour (local time, TIMEZONE), or -1 for no digest."""
 
     hour: int

@@ -47,7 +47,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.alerts import days_to_go
 from bot.i18n import pick_locale
-from bot.notifications import load_kinds, render_item, render_messages, wanted
+from bot.notifications import Reader, load_kinds, render_item, render_messages, wanted
 from bot.pacing import ChatSlots, Pacer, Pause, send_notification
 from bot.settings import Settings
 from storage.models import Outbox, OutboxStatus, User, utcnow
@@ -237,10 +237,11 @@ class DeliveryWorker:
 
     def _units(self, user: User, rows: list[Outbox], closed: dict[str, Closed]) -> list[Unit]:
         locale = pick_locale(user.locale, None, self.settings.default_locale)
+        reader = Reader(locale, self.settings.timezone, self.i18n)
         good: list[Outbox] = []
         for row in rows:
             try:
-                render_item(row, locale, self.i18n)
+                render_item(row, reader)
                 good.append(row)
             except Exception as error:  # a bad row must not hold back the others
                 log.exception("outbox %s: cannot render row %s", row.kind, row.id)
@@ -250,7 +251,7 @@ class DeliveryWorker:
                 self.stats[str(OutboxStatus.FAILED)] += 1
         if not good:
             return []
-        parts = render_messages(good, locale, self.i18n)
+        parts = render_messages(good, reader)
         return [Unit(user.id, list(part_rows), text) for part_rows, text in parts]  # type: ignore[arg-type]
 
     # --- sending

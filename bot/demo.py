@@ -6,7 +6,7 @@ shared launch day). Dates are placed relative to `now`, so a demo always has liv
 ended campaigns.
 """
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,7 +17,6 @@ from bot.settings import Settings
 from storage.db import in_migrated_session
 
 SOURCE = "demo"
-DEMO_TZ = ZoneInfo("Europe/Paris")
 
 Days = tuple[int, int]  # (launch, last day), counted from today in Paris
 
@@ -233,9 +232,9 @@ def _day(today: date, offset: int) -> str:
     return (today + timedelta(days=offset)).isoformat()
 
 
-def demo_rows(now: datetime) -> list[dict[str, str]]:
-    """Rows in the import format; bare dates are Paris days (launch 00:00, end 23:59:59)."""
-    today = now.astimezone(DEMO_TZ).date()
+def demo_rows(now: datetime, tz: str) -> list[dict[str, str]]:
+    """Rows in the import format; bare dates are local days (launch 00:00, end 23:59:59)."""
+    today = now.astimezone(ZoneInfo(tz)).date()
     rows = []
     for (start, end), project in SAINT_LO:
         rows.append(project | {"starts_at": _day(today, start), "ends_at": _day(today, end)})
@@ -254,10 +253,12 @@ def demo_rows(now: datetime) -> list[dict[str, str]]:
     return rows
 
 
-async def load_demo(session: AsyncSession, gazetteer: Gazetteer, now: datetime) -> ImportReport:
+async def load_demo(
+    session: AsyncSession, gazetteer: Gazetteer, now: datetime, tz: str
+) -> ImportReport:
     """Create or refresh the demo campaigns (source "demo"); the caller commits."""
-    records = list(enumerate(demo_rows(now), start=1))
-    report, rejections = await import_records(session, records, SOURCE, gazetteer, now=now)
+    records = list(enumerate(demo_rows(now, tz), start=1))
+    report, rejections = await import_records(session, records, SOURCE, gazetteer, tz=tz, now=now)
     if rejections:
         raise ValueError(f"demo rows rejected: {rejections}")
     return report
@@ -266,10 +267,10 @@ async def load_demo(session: AsyncSession, gazetteer: Gazetteer, now: datetime) 
 async def run_demo(settings: Settings, cli_text: CliText) -> int:
     """`python -m bot demo`: load the demo campaigns into the configured database."""
     gazetteer = Gazetteer.load()
-    now = datetime.now(DEMO_TZ)
+    now = datetime.now(UTC)
 
     async def work(session: AsyncSession) -> ImportReport:
-        return await load_demo(session, gazetteer, now)
+        return await load_demo(session, gazetteer, now, settings.timezone)
 
     report = await in_migrated_session(settings.database_url, work)
     print(cli_text("cli.demo.loaded"))

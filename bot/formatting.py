@@ -19,7 +19,6 @@ from babel.numbers import format_currency, format_percent
 from babel.units import format_unit
 
 DEFAULT_LOCALE = "fr"
-DEFAULT_TZ = "Europe/Paris"
 CURRENCY = "EUR"
 PROGRESS_FULL = "▰"
 PROGRESS_EMPTY = "▱"
@@ -83,28 +82,28 @@ def _aware(dt: pydt.datetime) -> pydt.datetime:
     return dt if dt.tzinfo is not None else dt.replace(tzinfo=pydt.UTC)
 
 
-def to_local(dt: pydt.datetime, tz: str = DEFAULT_TZ) -> pydt.datetime:
+def to_local(dt: pydt.datetime, tz: str) -> pydt.datetime:
     """The same instant on the wall clock of `tz`; a naive datetime is taken as UTC."""
     return _aware(dt).astimezone(ZoneInfo(tz))
 
 
-def date(dt: pydt.datetime, locale: str = DEFAULT_LOCALE, tz: str = DEFAULT_TZ) -> str:
+def date(dt: pydt.datetime, locale: str, tz: str) -> str:
     """Medium date in local time: "23 nov. 2026" / "Nov 23, 2026"."""
     return format_date(to_local(dt, tz).date(), format="medium", locale=locale)
 
 
-def datetime(dt: pydt.datetime, locale: str = DEFAULT_LOCALE, tz: str = DEFAULT_TZ) -> str:
+def datetime(dt: pydt.datetime, locale: str, tz: str) -> str:
     """Short date and time in local time: "23/11/2026 18:30" / "11/23/26, 6:30 PM"."""
     return format_datetime(to_local(dt, tz), format="short", locale=locale)
 
 
-def days_between(now: pydt.datetime, end: pydt.datetime, tz: str = DEFAULT_TZ) -> int:
+def days_between(now: pydt.datetime, end: pydt.datetime, tz: str) -> int:
     """Calendar days from today to the end day in local time: 0 when it ends today or is past."""
     days = (local_date(end, tz) - local_date(now, tz)).days
     return max(0, days)
 
 
 @lru_cache(maxsize=16384)  # a list asks for the same few instants (now, the campaigns' ends)
-def local_date(dt: pydt.datetime, tz: str = DEFAULT_TZ) -> pydt.date:
+def local_date(dt: pydt.datetime, tz: str) -> pydt.date:
     """The calendar day of `dt` on the wall clock of `tz`."""
     return to_local(dt, tz).date()

@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo
 from bot.gazetteer import Commune, Gazetteer, normalise
 from storage.models import Category
 
-DEFAULT_TZ = "Europe/Paris"
 REQUIRED = ("external_id", "title", "holder", "goal_eur", "starts_at", "ends_at")
 COLUMNS = (
     *REQUIRED,
@@ -94,7 +93,7 @@ Record = tuple[int, object]  # (line number or 1-based JSON index, the raw row)
 
 
 def parse_rows(
-    records: Iterable[Record], gazetteer: Gazetteer, tz: str = DEFAULT_TZ
+    records: Iterable[Record], gazetteer: Gazetteer, tz: str
 ) -> tuple[list[CampaignInput], list[Rejection]]:
     """Valid rows as CampaignInput, the others as one Rejection each (the first problem found)."""
     zone = ZoneInfo(tz)

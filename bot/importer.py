@@ -20,7 +20,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.gazetteer import Gazetteer
 from bot.import_rows import (
     COLUMNS,
-    DEFAULT_TZ,
     REQUIRED,
     CampaignInput,
     Record,
@@ -36,7 +35,6 @@ from storage.repo.imports import campaigns_by_external_id
 # Row parsing lives in bot.import_rows; these names stay importable from here.
 __all__ = [
     "COLUMNS",
-    "DEFAULT_TZ",
     "CampaignInput",
     "CliText",
     "ImportFileError",
@@ -147,6 +145,7 @@ async def import_campaigns(
     inputs: Sequence[CampaignInput],
     source: str,
     *,
+    tz: str,
     now: datetime | None = None,
 ) -> ImportReport:
     """Create or update the source's campaigns by external id; rewards are replaced. No commit."""
@@ -162,12 +161,12 @@ async def import_campaigns(
             session.add(campaign)
             created.append((campaign, item))
         else:
-            await record_progress(session, campaign, item.raised_cents, item.backers, now)
+            await record_progress(session, campaign, item.raised_cents, item.backers, now, tz)
         _fill(campaign, item)
     await session.flush()
     # New campaigns report their first figures once they have an id.
     for campaign, item in created:
-        await record_progress(session, campaign, item.raised_cents, item.backers, now)
+        await record_progress(session, campaign, item.raised_cents, item.backers, now, tz)
     await session.flush()
     return ImportReport(created=len(created), updated=len(inputs) - len(created))
 
@@ -193,12 +192,12 @@ async def import_records(
     source: str,
     gazetteer: Gazetteer,
     *,
-    tz: str = DEFAULT_TZ,
+    tz: str,
     now: datetime | None = None,
 ) -> tuple[ImportReport, list[Rejection]]:
     """Validate and import raw rows: the valid ones are written, the others reported."""
     inputs, rejections = parse_rows(records, gazetteer, tz)
-    report = await import_campaigns(session, inputs, source, now=now)
+    report = await import_campaigns(session, inputs, source, tz=tz, now=now)
     return replace(report, rejected=len(rejections)), rejections
 
 

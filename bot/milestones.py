@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.alerts import Alert, Deliveries, outbox_rows, write
 from bot.campaigns import Status, status_at
-from bot.formatting import DEFAULT_TZ, percent
+from bot.formatting import percent
 from storage.models import Campaign
 from storage.repo import alerts as repo
 
@@ -43,7 +43,7 @@ def content(campaign: Campaign, milestone: int) -> dict[str, Any]:
 
 
 async def detect(
-    session: AsyncSession, campaign: Campaign, old_raised_cents: int, now: datetime
+    session: AsyncSession, campaign: Campaign, old_raised_cents: int, now: datetime, tz: str
 ) -> int | None:
     """Record the milestones the campaign's new figures crossed; queue the alert. No commit."""
     goal = campaign.goal_cents or 0
@@ -63,6 +63,6 @@ async def detect(
         content(campaign, milestone),
     )
     followers = await repo.followers(session, [campaign.id])
-    rows = outbox_rows(alert, followers, now=now, deliveries=Deliveries(DEFAULT_TZ))
+    rows = outbox_rows(alert, followers, now=now, deliveries=Deliveries(tz))
     await write(session, rows)
     return milestone

@@ -1,4 +1,5 @@
-"""When a notification may be sent: quiet hours and the daily digest, in Paris time.
+"""When a notification may be sent: quiet hours and the daily digest, on the local clock of the
+configured TIMEZONE.
 
 Pure functions, no I/O. Times in and out are aware UTC datetimes; local times are computed with
 zoneinfo so the DST changes (last Sundays of March and October) fall where they should.
@@ -18,7 +19,7 @@ class NotifyPrefs(Protocol):
     digest_hour: int | None
 
 
-def deliver_at(due_at: datetime, user: NotifyPrefs, tz: str = "Europe/Paris") -> datetime:
+def deliver_at(due_at: datetime, user: NotifyPrefs, tz: str) -> datetime:
     """The UTC time at which a notification due at `due_at` may be sent to this user."""
     zone = ZoneInfo(tz)
     local = due_at.astimezone(zone)

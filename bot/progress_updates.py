@@ -9,7 +9,12 @@ from storage.models import Campaign
 
 
 async def record_progress(
-    session: AsyncSession, campaign: Campaign, raised_cents: int, backers: int, now: datetime
+    session: AsyncSession,
+    campaign: Campaign,
+    raised_cents: int,
+    backers: int,
+    now: datetime,
+    tz: str,
 ) -> None:
     """Set the new figures and queue the alert of a milestone they cross, in the same transaction.
 
@@ -18,4 +23,4 @@ async def record_progress(
     old_raised = campaign.raised_cents or 0
     campaign.raised_cents = raised_cents
     campaign.backers = backers
-    await milestones.detect(session, campaign, old_raised, now)
+    await milestones.detect(session, campaign, old_raised, now, tz)

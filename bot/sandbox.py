@@ -307,7 +307,9 @@ async def load_demo_data(app: "App") -> None:
     from storage.db import create_sessionmaker
 
     async with create_sessionmaker(app.engine)() as session:
-        await load_demo(session, app.dispatcher["gazetteer"], datetime.now(UTC))
+        await load_demo(
+            session, app.dispatcher["gazetteer"], datetime.now(UTC), app.settings.timezone
+        )
         await session.commit()
         await app.dispatcher["read_models"].refresh(session)  # listed from the first update
 

@@ -88,7 +88,7 @@ class User(Base):
     notify_news: Mapped[bool] = mapped_column(Boolean, default=True)
     notify_announcements: Mapped[bool] = mapped_column(Boolean, default=True)
     quiet_hours: Mapped[bool] = mapped_column(Boolean, default=True)
-    quiet_start: Mapped[int] = mapped_column(Integer, default=21 * 60)  # minutes, Paris time
+    quiet_start: Mapped[int] = mapped_column(Integer, default=21 * 60)  # minutes, TIMEZONE
     quiet_end: Mapped[int] = mapped_column(Integer, default=8 * 60)
     digest_hour: Mapped[int | None] = mapped_column(Integer)  # None: no digest
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -62,7 +62,9 @@ async def test_deadline_and_milestone_arrive_as_one_message(
     async with sessionmaker() as session:
         report = await scan(session, now=now, settings=harness.settings)
         item = await session.get(Campaign, project)
-        await record_progress(session, item, 120_000, 40, now)  # 20 % → 60 %: the 50 % milestone
+        await record_progress(
+            session, item, 120_000, 40, now, "Europe/Paris"
+        )  # 20 % → 60 %: the 50 % milestone
         await session.commit()
     assert report.queued == 1
 
@@ -79,7 +81,7 @@ async def test_deadline_and_milestone_arrive_as_one_message(
         chat.t(
             "alert.deadline.7",
             title="Exp3D",
-            date=formatting.date(datetime(2026, 11, 30, 17, 0, tzinfo=UTC), "fr"),
+            date=formatting.date(datetime(2026, 11, 30, 17, 0, tzinfo=UTC), "fr", "Europe/Paris"),
         )
         in text
     )
@@ -109,7 +111,7 @@ async def test_deadline_and_milestone_arrive_as_one_message(
         assert sorted(statuses) == ["sent", "sent"]
         await scan(session, now=now + timedelta(minutes=5), settings=harness.settings)
         item = await session.get(Campaign, project)
-        await record_progress(session, item, 121_000, 41, now)
+        await record_progress(session, item, 121_000, 41, now, "Europe/Paris")
         await session.commit()
         assert len((await session.scalars(select(Outbox))).all()) == 2, "each alert once"
 
@@ -123,7 +125,9 @@ async def test_alert_in_english_for_an_english_follower(
     before = len(chat.messages)
     async with sessionmaker() as session:
         item = await session.get(Campaign, project)
-        await record_progress(session, item, 385_000, 85, now)  # 95 % → 192 %: only 150 %
+        await record_progress(
+            session, item, 385_000, 85, now, "Europe/Paris"
+        )  # 95 % → 192 %: only 150 %
         await session.commit()
     worker = make_worker(harness.bot, sessionmaker, harness.i18n, harness.settings, SkipClock(now))
     await worker.run(until_empty=True)

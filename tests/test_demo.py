@@ -32,7 +32,7 @@ async def demo_campaigns(session: AsyncSession) -> dict[str, Campaign]:
 
 
 def test_demo_rows_are_in_the_import_format() -> None:
-    rows = demo_rows(NOWS[0])
+    rows = demo_rows(NOWS[0], "Europe/Paris")
 
     assert 14 <= len(rows) <= 16
     assert all(set(row) <= set(COLUMNS) for row in rows)
@@ -43,10 +43,12 @@ def test_demo_rows_are_in_the_import_format() -> None:
 async def test_load_demo_creates_the_saint_lo_projects(
     session: AsyncSession, gazetteer: Gazetteer, now: datetime
 ) -> None:
-    report = await load_demo(session, gazetteer, now)
+    report = await load_demo(session, gazetteer, now, "Europe/Paris")
     await session.commit()
 
-    assert report == ImportReport(created=len(demo_rows(now)), updated=0, rejected=0)
+    assert report == ImportReport(
+        created=len(demo_rows(now, "Europe/Paris")), updated=0, rejected=0
+    )
     found = await demo_campaigns(session)
     saint_lo = {c.holder: c for c in found.values() if c.commune_insee == "50502"}
     exp3d = saint_lo["Grégory Jamard"]
@@ -58,7 +60,7 @@ async def test_load_demo_creates_the_saint_lo_projects(
     assert (exp3d.goal_cents, exp3d.raised_cents, exp3d.category) == (200_000, 385_000, "business")
     assert formatting.percent(exp3d.raised_cents, exp3d.goal_cents) == 192
     assert status_at(exp3d.starts_at, exp3d.ends_at, now) is Status.LIVE
-    assert 1 <= formatting.days_between(now, exp3d.ends_at) <= 5
+    assert 1 <= formatting.days_between(now, exp3d.ends_at, "Europe/Paris") <= 5
 
     assert cocotte.title.startswith("Cocotte Minute")
     assert (cocotte.raised_cents, cocotte.category) == (290_000, "business")
@@ -73,14 +75,14 @@ async def test_load_demo_creates_the_saint_lo_projects(
         500_000,
     )
     assert 30 <= formatting.percent(album.raised_cents, album.goal_cents) <= 36
-    assert formatting.days_between(now, album.ends_at) == 7
+    assert formatting.days_between(now, album.ends_at, "Europe/Paris") == 7
 
 
 @pytest.mark.parametrize("now", NOWS)
 async def test_demo_has_live_upcoming_and_ended_touraine_projects(
     session: AsyncSession, gazetteer: Gazetteer, now: datetime
 ) -> None:
-    await load_demo(session, gazetteer, now)
+    await load_demo(session, gazetteer, now, "Europe/Paris")
     await session.commit()
 
     campaigns = list((await demo_campaigns(session)).values())
@@ -92,10 +94,10 @@ async def test_demo_has_live_upcoming_and_ended_touraine_projects(
     ended = [c for c, s in zip(touraine, statuses, strict=True) if s is Status.ENDED]
     assert {c.raised_cents >= c.goal_cents for c in ended} == {True, False}
     # Most of the wave shares one launch day; the coming wave opens in 3 days.
-    launches = [formatting.to_local(c.starts_at).date() for c in touraine]
+    launches = [formatting.to_local(c.starts_at, "Europe/Paris").date() for c in touraine]
     assert max(launches.count(day) for day in launches) >= len(touraine) // 3
     upcoming = [c for c, s in zip(touraine, statuses, strict=True) if s is Status.UPCOMING]
-    assert {formatting.days_between(now, c.starts_at) for c in upcoming} == {3}
+    assert {formatting.days_between(now, c.starts_at, "Europe/Paris") for c in upcoming} == {3}
     assert {c.category for c in touraine} >= {category.value for category in Category} - {"other"}
     assert all(150_000 <= c.goal_cents <= 2_000_000 for c in touraine)
     assert all(c.rewards and c.description and c.url for c in campaigns)
@@ -105,11 +107,11 @@ async def test_demo_has_live_upcoming_and_ended_touraine_projects(
 async def test_loading_the_demo_twice_updates_it(
     session: AsyncSession, gazetteer: Gazetteer
 ) -> None:
-    first = await load_demo(session, gazetteer, NOWS[0])
+    first = await load_demo(session, gazetteer, NOWS[0], "Europe/Paris")
     await session.commit()
     rewards = await session.scalar(select(func.count()).select_from(Reward))
 
-    second = await load_demo(session, gazetteer, NOWS[1])
+    second = await load_demo(session, gazetteer, NOWS[1], "Europe/Paris")
     await session.commit()
 
     assert second == ImportReport(created=0, updated=first.created, rejected=0)

@@ -97,7 +97,7 @@ async def count(session: AsyncSession, model: type) -> int:
 
 
 def parse_one(gazetteer: Gazetteer, **changes: str):  # type: ignore[no-untyped-def]
-    return parse_rows([(2, row(**changes))], gazetteer)
+    return parse_rows([(2, row(**changes))], gazetteer, "Europe/Paris")
 
 
 # --- a valid file ----------------------------------------------------------------------------
@@ -122,7 +122,9 @@ async def test_valid_csv_creates_campaigns(
     ]
     path = write(tmp_path, "test.csv", csv_text(rows))
 
-    report, rejections = await import_records(session, read_records(path), "test.csv", gazetteer)
+    report, rejections = await import_records(
+        session, read_records(path), "test.csv", gazetteer, tz="Europe/Paris"
+    )
     await session.commit()
 
     assert (report, rejections) == (ImportReport(created=3, updated=0, rejected=0), [])
@@ -157,7 +159,7 @@ async def test_search_finds_imported_text_without_accents(
     session: AsyncSession, gazetteer: Gazetteer, tmp_path: Path
 ) -> None:
     path = write(tmp_path, "test.csv", csv_text([row(commune="St-Lô")]))
-    await import_records(session, read_records(path), "test.csv", gazetteer)
+    await import_records(session, read_records(path), "test.csv", gazetteer, tz="Europe/Paris")
     await session.commit()
 
     page = await campaigns_repo.search(
@@ -248,7 +250,7 @@ async def test_reimport_updates_and_replaces_rewards(
     session: AsyncSession, gazetteer: Gazetteer, tmp_path: Path
 ) -> None:
     first = write(tmp_path, "a.csv", csv_text([row(), row(external_id="other")]))
-    await import_records(session, read_records(first), "test.csv", gazetteer)
+    await import_records(session, read_records(first), "test.csv", gazetteer, tz="Europe/Paris")
     await session.commit()
     before = (await load(session))["exp3d"]
     created_at, campaign_id = before.created_at, before.id
@@ -260,7 +262,9 @@ async def test_reimport_updates_and_replaces_rewards(
             [row(title="Exp3D v2", raised_eur="4000", rewards="Atelier|30"), row(external_id="new")]
         ),
     )
-    report, _ = await import_records(session, read_records(second), "test.csv", gazetteer)
+    report, _ = await import_records(
+        session, read_records(second), "test.csv", gazetteer, tz="Europe/Paris"
+    )
     await session.commit()
 
     assert report == ImportReport(created=1, updated=1, rejected=0)
@@ -279,8 +283,10 @@ async def test_same_external_id_from_another_source_is_another_campaign(
     session: AsyncSession, gazetteer: Gazetteer, tmp_path: Path
 ) -> None:
     path = write(tmp_path, "a.csv", csv_text([row()]))
-    await import_records(session, read_records(path), "ulule", gazetteer)
-    report, _ = await import_records(session, read_records(path), "oze", gazetteer)
+    await import_records(session, read_records(path), "ulule", gazetteer, tz="Europe/Paris")
+    report, _ = await import_records(
+        session, read_records(path), "oze", gazetteer, tz="Europe/Paris"
+    )
     await session.commit()
 
     assert report.created == 1
@@ -292,9 +298,13 @@ async def test_thousands_of_rows_import_and_reimport(
 ) -> None:
     rows = [row(external_id=f"c{i}", title=f"Projet {i}") for i in range(1500)]
     path = write(tmp_path, "many.csv", csv_text(rows))
-    first, _ = await import_records(session, read_records(path), "many", gazetteer)
+    first, _ = await import_records(
+        session, read_records(path), "many", gazetteer, tz="Europe/Paris"
+    )
     await session.commit()
-    second, _ = await import_records(session, read_records(path), "many", gazetteer)
+    second, _ = await import_records(
+        session, read_records(path), "many", gazetteer, tz="Europe/Paris"
+    )
     await session.commit()
 
     assert (first.created, second.created, second.updated) == (1500, 0, 1500)
@@ -339,7 +349,9 @@ async def test_invalid_rows_are_rejected_with_their_line(
     text = csv_text(rows).replace("\nbad3,", "\n\nbad3,")  # a blank line before that row
     path = write(tmp_path, "test.csv", text)
 
-    report, rejections = await import_records(session, read_records(path), "test.csv", gazetteer)
+    report, rejections = await import_records(
+        session, read_records(path), "test.csv", gazetteer, tz="Europe/Paris"
+    )
     await session.commit()
 
     lines = list(range(4, 4 + len(INVALID)))
@@ -379,7 +391,9 @@ async def test_json_list_of_objects(
     # Detected by its content: the name says nothing.
     path = write(tmp_path, "export.txt", json.dumps(items, ensure_ascii=False))
 
-    report, rejections = await import_records(session, read_records(path), "api", gazetteer)
+    report, rejections = await import_records(
+        session, read_records(path), "api", gazetteer, tz="Europe/Paris"
+    )
     await session.commit()
 
     assert [(r.line, r.reason_key) for r in rejections] == [
@@ -405,7 +419,7 @@ def test_semicolon_csv_from_a_french_spreadsheet(gazetteer: Gazetteer, tmp_path:
     path = tmp_path / "export.csv"
     path.write_bytes(out.getvalue().encode("cp1252"))
 
-    inputs, rejections = parse_rows(read_records(path), gazetteer)
+    inputs, rejections = parse_rows(read_records(path), gazetteer, "Europe/Paris")
 
     assert rejections == []
     assert (inputs[0].holder, inputs[0].goal_cents, len(inputs[0].rewards)) == (

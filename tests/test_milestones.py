@@ -61,7 +61,7 @@ async def outbox(session: AsyncSession) -> list[Outbox]:
 async def test_crossing_several_milestones_queues_only_the_highest(session: AsyncSession) -> None:
     item = await live_campaign(session)
     await followers(session, item, User(id=1), User(id=2))
-    await record_progress(session, item, 80_000, 12, NOW)
+    await record_progress(session, item, 80_000, 12, NOW, "Europe/Paris")
     rows = await outbox(session)
     assert [(r.user_id, r.kind, r.dedup_key, r.status) for r in rows] == [
         (1, "milestone", f"milestone:75:{item.id}:1", "pending"),
@@ -76,7 +76,7 @@ async def test_going_down_and_up_again_does_not_alert_twice(session: AsyncSessio
     item = await live_campaign(session)
     await followers(session, item, User(id=1))
     for raised in (30_000, 20_000, 30_000, 26_000, 55_000, 50_000, 100_000):
-        await record_progress(session, item, raised, 5, NOW)
+        await record_progress(session, item, raised, 5, NOW, "Europe/Paris")
     keys = [row.dedup_key.split(":")[1] for row in await outbox(session)]
     assert keys == ["25", "50", "100"]
     assert (item.raised_cents, item.backers, item.last_milestone) == (100_000, 5, 100)
@@ -91,7 +91,7 @@ async def test_toggles_and_blocked_users(session: AsyncSession) -> None:
         User(id=2, notify_milestones=False),
         User(id=3, blocked_at=NOW - timedelta(days=2)),
     )
-    await record_progress(session, item, 50_000, 5, NOW)
+    await record_progress(session, item, 50_000, 5, NOW, "Europe/Paris")
     assert [(r.user_id, r.status) for r in await outbox(session)] == [
         (1, "pending"),
         (2, "skipped"),
@@ -103,7 +103,7 @@ async def test_quiet_hours_delay_a_milestone_alert(session: AsyncSession) -> Non
     night = datetime(2026, 11, 23, 22, 30, tzinfo=UTC)  # 23:30 in Paris
     item = await live_campaign(session)
     await followers(session, item, User(id=1), User(id=2, quiet_hours=False))
-    await record_progress(session, item, 25_000, 5, night)
+    await record_progress(session, item, 25_000, 5, night, "Europe/Paris")
     not_before = {row.user_id: row.not_before for row in await outbox(session)}
     assert not_before == {1: datetime(2026, 11, 24, 7, 0, tzinfo=UTC), 2: night}
 
@@ -111,7 +111,7 @@ async def test_quiet_hours_delay_a_milestone_alert(session: AsyncSession) -> Non
 async def test_campaigns_that_are_not_live_record_but_do_not_alert(session: AsyncSession) -> None:
     item = await live_campaign(session, ends_at=NOW - timedelta(days=1))
     await followers(session, item, User(id=1))
-    await record_progress(session, item, 100_000, 5, NOW)
+    await record_progress(session, item, 100_000, 5, NOW, "Europe/Paris")
     assert await outbox(session) == []
     assert item.last_milestone == 100
 
@@ -119,9 +119,9 @@ async def test_campaigns_that_are_not_live_record_but_do_not_alert(session: Asyn
 async def test_the_milestone_text(session: AsyncSession, i18n: I18n) -> None:
     item = await live_campaign(session, title="Café & co")
     await followers(session, item, User(id=1))
-    await record_progress(session, item, 151_000, 5, NOW)
+    await record_progress(session, item, 151_000, 5, NOW, "Europe/Paris")
     [row] = await outbox(session)
-    text = notifications.render_item(row, "fr", i18n)
+    text = notifications.render_item(row, notifications.Reader("fr", "Europe/Paris", i18n))
     head = i18n.gettext("alert.milestone", locale="fr").format(
         title="Café &amp; co",
         milestone=formatting.percent_text(150, "fr"),

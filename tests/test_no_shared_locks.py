@@ -84,14 +84,14 @@ def imported(external_id: str, raised_cents: int = 120_000) -> Write:
         url=None,
         search_text="importe",
     )
-    return lambda session: import_campaigns(session, [item], "test", now=NOW)
+    return lambda session: import_campaigns(session, [item], "test", now=NOW, tz="Europe/Paris")
 
 
 def progress(campaign_id: int) -> Write:
     async def write(session: AsyncSession) -> None:
         found = await campaigns.get(session, campaign_id)
         assert found is not None
-        await record_progress(session, found, 150_000, 40, NOW)
+        await record_progress(session, found, 150_000, 40, NOW, "Europe/Paris")
 
     return write
 
