@@ -246,6 +246,25 @@ async def test_random_faults_are_reproducible_with_a_seed(bot: Bot, fake: FakeBo
     assert {"ok", "5xx"} == set(first)
 
 
+async def test_latency_delays_each_answer_without_blocking_others(
+    bot: Bot, fake: FakeBotAPI
+) -> None:
+    fake.faults.latency = 0.05
+    sent_at = time.monotonic()
+    await bot.send_message(CHAT, "one")
+    single = time.monotonic() - sent_at
+
+    started = time.monotonic()
+    await asyncio.gather(*(bot.send_message(CHAT + i, "many") for i in range(1, 6)))
+    together = time.monotonic() - started
+
+    assert single >= 0.05
+    assert 0.05 <= together < 0.15  # the five calls waited at the same time, not one by one
+    arrived = fake.calls_of("sendMessage")[0].at
+    assert sent_at <= arrived < sent_at + 0.05  # recorded when it came in, not when answered
+    assert fake.delivered[CHAT] == ["one"]
+
+
 async def test_send_document_records_the_upload(bot: Bot, fake: FakeBotAPI) -> None:
     upload = BufferedInputFile(b"id;name\n1;Alice\n", filename="export.csv")
 

@@ -18,7 +18,7 @@ class TimedOut(Exception):
 
 @dataclass
 class FaultConfig:
-    """Limits and faults applied to send methods; mutable while the server runs."""
+    """Limits and faults applied to send methods (latency: to all); mutable while running."""
 
     global_rate: float | None = None  # sends per second, sliding 1 s window
     per_chat_rate: float | None = None  # sends per second to one chat
@@ -31,6 +31,7 @@ class FaultConfig:
     timeout_delay: float = 30.0
     fail_chats: dict[int, int] = field(default_factory=dict)  # chat -> next sends failing 5xx
     seed: int | None = None  # seeds the random faults so runs are reproducible
+    latency: float = 0.0  # seconds every method call waits before it is answered
 
 
 class FaultSimulation:

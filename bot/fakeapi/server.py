@@ -63,7 +63,9 @@ class FakeBotAPI(ControlAPI, UserInput, MessageMethods, UpdateQueue, CommandMeth
     # --- HTTP entry points
 
     async def _handle_api(self, request: web.Request) -> web.Response:
-        at = time.monotonic()
+        at = time.monotonic()  # recorded as the arrival, whatever the latency adds
+        if self.faults.latency > 0:
+            await asyncio.sleep(self.faults.latency)  # Telegram's round trip; others go on
         name = request.match_info["method"]
         if request.match_info["token"] != self.token:
             return self._fail(name, {}, at, ApiError(401, "Unauthorized"))

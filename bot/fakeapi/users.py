@@ -87,6 +87,33 @@ class UserInput(MessageMethods, UpdateQueue):
         With strict=True the button must exist on that bot message; pass strict=False (or use
         send_update) to forge callback data.
         """
+        query = self.callback_query(
+            user_id,
+            message_id,
+            callback_data,
+            strict=strict,
+            language_code=language_code,
+            first_name=first_name,
+            username=username,
+        )
+        self.send_update({"callback_query": query})
+        return str(query["id"])
+
+    def callback_query(
+        self,
+        user_id: int,
+        message_id: int,
+        callback_data: str,
+        *,
+        strict: bool = True,
+        language_code: str | None = None,
+        first_name: str | None = None,
+        username: str | None = None,
+    ) -> Params:
+        """The CallbackQuery of a button press, open for answerCallbackQuery but not queued.
+
+        press_button queues it for getUpdates; a webhook client (bench/webhook.py) posts it.
+        """
         message = self._index.get((user_id, message_id))
         if message is None:
             raise LookupError(f"no message {message_id} in chat {user_id}")
@@ -98,15 +125,13 @@ class UserInput(MessageMethods, UpdateQueue):
         self._callback_id += 1
         query_id = str(4_000_000_000 + self._callback_id)
         self._open_callbacks.add(query_id)
-        query = {
+        return {
             "id": query_id,
             "from": user,
             "message": copy.deepcopy(message),
             "chat_instance": str(-(8_000_000_000 + user_id)),
             "data": callback_data,
         }
-        self.send_update({"callback_query": query})
-        return query_id
 
     def _user_message(self, user: Params, content: Params) -> Params:
         chat_id = user["id"]
