@@ -13,7 +13,7 @@ from aiogram.types import BotCommand, BotCommandScopeDefault
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.gazetteer import Gazetteer
+from bot.domain.gazetteer import Gazetteer
 from bot.i18n import UserLocaleMiddleware
 from bot.middlewares import (
     CommitBeforeSending,
@@ -21,9 +21,9 @@ from bot.middlewares import (
     UnchangedEditIsDone,
     UserMiddleware,
 )
-from bot.read_models import ReadModels
+from bot.readmodels.sync import ReadModels
+from bot.readmodels.user_cache import sqlite_reader
 from bot.settings import LOCALES, Settings
-from bot.user_cache import sqlite_reader
 from handlers import common, errors, groups, membership, privacy
 from handlers import settings as settings_handlers
 from handlers.resident import cards, lists, places

@@ -26,7 +26,7 @@ from aiogram.types import User as TgUser
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.i18n import pick_locale
-from bot.read_models import ReadModels
+from bot.readmodels.sync import ReadModels
 from storage.db import CONNECTED, WROTE
 from storage.models import User
 from storage.repo import users

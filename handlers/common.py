@@ -10,8 +10,8 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.gazetteer import Gazetteer
 from bot.filters import Inline
-from bot.gazetteer import Gazetteer
 from bot.settings import Settings
 from handlers.resident.cards import send_card
 from handlers.resident.places import ask_place

@@ -17,8 +17,8 @@ from aiogram.types import (
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.callbacks import ForgetConfirm
 from bot.settings import Settings
+from bot.ui.callbacks import ForgetConfirm
 from storage.models import User
 from storage.repo import users
 

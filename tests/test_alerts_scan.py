@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import alerts
+from bot.delivery import alerts
 from bot.settings import Settings
 from storage.models import Follow, JobState, Outbox, User
 from tests.factories import campaign

@@ -7,11 +7,11 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from bot import formatting
-from bot.campaigns import Status, status_at
-from bot.demo import SOURCE, demo_rows, load_demo
-from bot.gazetteer import Gazetteer
-from bot.importer import COLUMNS, ImportReport
+from bot.domain.campaigns import Status, status_at
+from bot.domain.gazetteer import Gazetteer
+from bot.imports.demo import SOURCE, demo_rows, load_demo
+from bot.imports.importer import COLUMNS, ImportReport
+from bot.ui import formatting
 from storage.models import Campaign, Category, Reward
 
 NOWS = [

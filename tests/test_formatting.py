@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import formatting
+from bot.ui import formatting
 
 NNBSP = "\u202f"  # narrow no-break space: French thousands separator, before "km", before "PM"
 NBSP = "\u00a0"  # no-break space: before "€" and "%" in French

@@ -8,12 +8,12 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.browse import is_valid_state, origin_of
-from bot.callbacks import CardView, FollowToggle
-from bot.cards import card_keyboard, card_text
-from bot.gazetteer import Gazetteer
-from bot.listing import ListState
+from bot.domain.gazetteer import Gazetteer
 from bot.settings import Settings
+from bot.ui.browse import is_valid_state, origin_of
+from bot.ui.callbacks import CardView, FollowToggle
+from bot.ui.cards import card_keyboard, card_text
+from bot.ui.listing import ListState
 from storage.models import Campaign, User
 from storage.repo import campaigns
 

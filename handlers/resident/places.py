@@ -17,11 +17,11 @@ from aiogram.types import (
 )
 from aiogram.utils.i18n import gettext as _
 
-from bot.callbacks import PlacePick, RadiusPick
-from bot.campaigns import RADII_KM
+from bot.domain.campaigns import RADII_KM
+from bot.domain.gazetteer import Commune, Gazetteer
+from bot.domain.geo import round_location
 from bot.filters import Inline
-from bot.gazetteer import Commune, Gazetteer
-from bot.geo import round_location
+from bot.ui.callbacks import PlacePick, RadiusPick
 from storage.models import User
 
 MAX_PLACE_CHARS = 80
