@@ -171,7 +171,10 @@ async def needs_place(message: Message, user: User | None = None) -> bool:
 def create_router() -> Router:
     router = Router(name="places")
     router.message.register(on_location, Inline(F.location))
-    router.message.register(on_place_text, StateFilter(Onboarding.place), Inline(F.text))
+    # A command is never a place, even while the bot awaits one.
+    router.message.register(
+        on_place_text, StateFilter(Onboarding.place), Inline(F.text & ~F.text.startswith("/"))
+    )
     router.message.register(on_place_text, Inline(F.text), needs_place)
     router.callback_query.register(on_place_pick, PlacePick.filter())
     return router
