@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from aiogram.utils.i18n import I18n
 
-from bot.delivery import alerts
+from bot.domain import alert_times as alerts
 from bot.ui import formatting, notifications
 from bot.ui.alert_texts import per_day_cents
 

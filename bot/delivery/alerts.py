@@ -1,14 +1,6 @@
-"""Alerts to followers: when each is due, who gets a row, and the scan that queues time-based ones.
-
-When the time-based alerts of a campaign are due (wall clock of `settings.timezone`, so right across
-the DST changes; the end day is the local date of `ends_at`):
-
-- deadline 7 and 2: 10:00 on the day 7 (2) days before the end day;
-- last day: 09:00 on the end day, or 18:00 the day before when the campaign ends at or before 09:00;
-- each deadline only if the campaign is live at that moment (started, not ended);
-- launch ("it has started"): at `starts_at`, to those who followed before it (a later follower
-  found it live), unless the campaign has ended by then;
-- result: at `ends_at`.
+"""Alerts to followers: who gets a row, and the scan that queues the time-based ones (when each
+is due: bot.domain.alert_times). A launch goes to those who followed before the start (a later
+follower found it live).
 
 Quiet hours and the digest hour then set `not_before` (bot.domain.quiet_hours.deliver_at). A
 deadline or launch alert that could only be sent once its campaign has ended (a catch-up after
@@ -26,15 +18,14 @@ import logging
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.alert_times import DEADLINE_DAYS, Alert, timed_alerts
 from bot.domain.quiet_hours import deliver_at
 from bot.settings import Settings
-from bot.ui.formatting import to_local
 from bot.ui.notifications import TOGGLES
 from storage.models import OutboxStatus
 from storage.repo import alerts as repo
@@ -43,27 +34,10 @@ from storage.repo import outbox
 log = logging.getLogger(__name__)
 
 SCAN_JOB = "alert_scan"
-DEADLINE_DAYS = (7, 2)
-DEADLINE_HOUR = 10
-LAST_DAY_HOUR = 9
-EVE_HOUR = 18
 # A due time falls from 16 h before to 11 h after its campaign's start or end (moved N days earlier
 # for the N-day deadline), DST included: the SQL prefilter's bounds, with an hour to spare.
 BEFORE, AFTER = timedelta(hours=12), timedelta(hours=17)
 BATCH = 2500  # outbox rows per insert while the scan builds the next ones
-
-
-@dataclass(frozen=True)
-class Alert:
-    """One alert of one campaign, before it is fanned out to the followers."""
-
-    kind: str
-    key: str  # the dedup key without its user part: "deadline:7:<campaign>"
-    campaign_id: int
-    due_at: datetime
-    content: dict[str, Any]
-    # Deadlines and launches mean nothing once the campaign has ended.
-    void_from: datetime | None = None
 
 
 @dataclass
@@ -76,73 +50,6 @@ class ScanReport:
     missed: int = 0
     skipped: int = 0
     by_kind: Counter[str] = field(default_factory=Counter)
-
-
-def _at(day: date, hour: int, tz: ZoneInfo) -> datetime:
-    # 09:00, 10:00 and 18:00 exist exactly once on every day, DST changes included.
-    return datetime.combine(day, time(hour), tzinfo=tz).astimezone(UTC)
-
-
-def deadline_due(ends_at: datetime, days: int, tz: str) -> datetime:
-    """When the `days`-day deadline alert is due; days=0 is the last-day alert."""
-    zone = ZoneInfo(tz)
-    end_day = to_local(ends_at, tz).date()
-    if days:
-        return _at(end_day - timedelta(days=days), DEADLINE_HOUR, zone)
-    morning = _at(end_day, LAST_DAY_HOUR, zone)
-    return morning if ends_at > morning else _at(end_day - timedelta(days=1), EVE_HOUR, zone)
-
-
-def days_to_go(due_at: datetime, ends_at: datetime, tz: str) -> int:
-    """Days the missing amount is spread over: calendar days to the end day, at least 1.
-
-    So the 7-day alert spreads it over 7 days (1 700 € → 243 € a day), the last day over 1.
-    """
-    return max(1, (to_local(ends_at, tz).date() - to_local(due_at, tz).date()).days)
-
-
-def _facts(row: Any) -> dict[str, Any]:
-    return {
-        "campaign": row.id,
-        "title": row.title,
-        "goal_cents": row.goal_cents,
-        "raised_cents": row.raised_cents,
-        "backers": row.backers,
-        "ends_at": row.ends_at.isoformat(),
-    }
-
-
-def due_times(row: Any, tz: str) -> list[tuple[str, str, datetime]]:
-    """(kind, detail, due) of every time-based alert of a campaign: deadlines, launch, result."""
-    found = []
-    for days in (*DEADLINE_DAYS, 0):
-        due = deadline_due(row.ends_at, days, tz)
-        if row.starts_at <= due < row.ends_at:
-            found.append(("deadline", str(days), due))
-    if row.starts_at < row.ends_at:
-        found.append(("launch", "", row.starts_at))
-    found.append(("result", "", row.ends_at))
-    return found
-
-
-def timed_alerts(
-    row: Any, tz: str, after: datetime | None = None, until: datetime | None = None
-) -> list[Alert]:
-    """The campaign's time-based alerts, only those due in (after, until] when given."""
-    found = []
-    for kind, detail, due in due_times(row, tz):
-        if (after is not None and due <= after) or (until is not None and due > until):
-            continue
-        content = _facts(row)
-        if kind == "deadline":
-            which = detail if detail != "0" else "last_day"
-            content |= {"which": which, "days": days_to_go(due, row.ends_at, tz)}
-        elif kind == "result":
-            content["funded"] = row.raised_cents >= row.goal_cents
-        key = f"{kind}:{detail}:{row.id}" if detail else f"{kind}:{row.id}"
-        void_from = None if kind == "result" else row.ends_at
-        found.append(Alert(kind, key, row.id, due, content, void_from))
-    return found
 
 
 class Deliveries:

@@ -11,7 +11,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.delivery.alerts import Alert, Deliveries, outbox_rows, write
+from bot.delivery.alerts import Deliveries, outbox_rows, write
+from bot.domain.alert_times import Alert
 from bot.domain.campaigns import Status, status_at
 from bot.ui.formatting import percent
 from storage.models import Campaign

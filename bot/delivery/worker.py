@@ -45,8 +45,8 @@ from aiogram.exceptions import (
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.delivery.alerts import days_to_go
 from bot.delivery.pacing import ChatSlots, Pacer, Pause, send_notification
+from bot.domain.alert_times import days_to_go
 from bot.i18n import pick_locale
 from bot.settings import Settings
 from bot.ui.notifications import Reader, load_kinds, render_item, render_messages, wanted

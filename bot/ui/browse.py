@@ -9,11 +9,11 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain import clock
 from bot.domain.campaigns import CATEGORY_FILTERS, STATUS_FILTERS, wider_radius
 from bot.domain.gazetteer import Gazetteer, normalise
 from bot.readmodels.sync import ReadModels
 from bot.settings import Settings
-from bot.ui import formatting
 from bot.ui.callbacks import RadiusPick
 from bot.ui.listing import ListState, commune_name, page_keyboard, page_keyboard_of, page_text
 from bot.ui.progress import locale
@@ -112,7 +112,7 @@ def render_nearby(
     if origin is None:
         return None
     index, size = read_models.campaigns, settings.page_size
-    today = formatting.local_date(now, settings.timezone)
+    today = clock.local_date(now, settings.timezone)
     key = (state, origin, user.radius_km, user.commune_insee, locale(), today, size)
     now_ts = now.timestamp()
     cached = read_models.pages.get(key, index.version, now_ts)

@@ -11,12 +11,13 @@ from __future__ import annotations
 import datetime as pydt
 from decimal import Decimal
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_percent
 from babel.units import format_unit
+
+from bot.domain.clock import to_local
 
 DEFAULT_LOCALE = "fr"
 CURRENCY = "EUR"
@@ -77,16 +78,6 @@ def _distance_text(km: float, pattern: str, locale: str) -> str:
     return format_unit(km, "length-kilometer", length="short", format=pattern, locale=locale)
 
 
-def _aware(dt: pydt.datetime) -> pydt.datetime:
-    # SQLite hands back naive datetimes even for timezone-aware columns; we store UTC only.
-    return dt if dt.tzinfo is not None else dt.replace(tzinfo=pydt.UTC)
-
-
-def to_local(dt: pydt.datetime, tz: str) -> pydt.datetime:
-    """The same instant on the wall clock of `tz`; a naive datetime is taken as UTC."""
-    return _aware(dt).astimezone(ZoneInfo(tz))
-
-
 def date(dt: pydt.datetime, locale: str, tz: str) -> str:
     """Medium date in local time: "23 nov. 2026" / "Nov 23, 2026"."""
     return format_date(to_local(dt, tz).date(), format="medium", locale=locale)
@@ -95,15 +86,3 @@ def date(dt: pydt.datetime, locale: str, tz: str) -> str:
 def datetime(dt: pydt.datetime, locale: str, tz: str) -> str:
     """Short date and time in local time: "23/11/2026 18:30" / "11/23/26, 6:30 PM"."""
     return format_datetime(to_local(dt, tz), format="short", locale=locale)
-
-
-def days_between(now: pydt.datetime, end: pydt.datetime, tz: str) -> int:
-    """Calendar days from today to the end day in local time: 0 when it ends today or is past."""
-    days = (local_date(end, tz) - local_date(now, tz)).days
-    return max(0, days)
-
-
-@lru_cache(maxsize=16384)  # a list asks for the same few instants (now, the campaigns' ends)
-def local_date(dt: pydt.datetime, tz: str) -> pydt.date:
-    """The calendar day of `dt` on the wall clock of `tz`."""
-    return to_local(dt, tz).date()

@@ -10,6 +10,7 @@ from functools import lru_cache
 from aiogram.utils.i18n import get_i18n, ngettext
 from aiogram.utils.i18n import gettext as _
 
+from bot.domain import clock
 from bot.domain.campaigns import Status, status_at
 from bot.ui import formatting
 
@@ -37,7 +38,7 @@ def time_left(
     if status is Status.ENDED:
         return _time_text(status, 0, locale_code or locale())
     day = starts_at if status is Status.UPCOMING else ends_at
-    return _time_text(status, formatting.days_between(now, day, tz), locale_code or locale())
+    return _time_text(status, clock.days_between(now, day, tz), locale_code or locale())
 
 
 @lru_cache(maxsize=1024)

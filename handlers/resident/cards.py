@@ -1,6 +1,5 @@
 """A campaign's card: open it from a list or a deep link, follow or unfollow it."""
 
-from collections.abc import Callable
 from datetime import datetime
 
 from aiogram import Bot, Router
@@ -8,6 +7,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.clock import Clock
 from bot.domain.gazetteer import Gazetteer
 from bot.settings import Settings
 from bot.ui.browse import is_valid_state, origin_of
@@ -16,8 +16,6 @@ from bot.ui.cards import card_keyboard, card_text
 from bot.ui.listing import ListState
 from storage.models import Campaign, User
 from storage.repo import campaigns
-
-Clock = Callable[[], datetime]
 
 
 def state_of(data: CardView | FollowToggle) -> ListState | None:

@@ -1,7 +1,5 @@
 """/nearby, /search, /following and the buttons that turn and filter their pages."""
 
-from collections.abc import Callable
-from datetime import datetime
 
 from aiogram import Router
 from aiogram.filters import Command, CommandObject
@@ -11,6 +9,7 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.campaigns import RADII_KM
+from bot.domain.clock import Clock
 from bot.domain.gazetteer import Gazetteer
 from bot.readmodels.sync import ReadModels
 from bot.settings import Settings
@@ -19,8 +18,6 @@ from bot.ui.callbacks import ListFilter, ListView, RadiusPick
 from bot.ui.listing import ListState, filter_keyboard
 from handlers.resident.places import ask_place
 from storage.models import User
-
-Clock = Callable[[], datetime]
 
 
 async def send_list(
