@@ -19,8 +19,8 @@ from common import NOW, bench_url, follow_rows, insert_rows, run, seed
 from sqlalchemy import bindparam, update
 from sqlalchemy.engine import make_url
 
-from bot.alerts import scan
-from bot.progress_updates import record_progress
+from bot.delivery.alerts import scan
+from bot.delivery.progress import record_progress
 from bot.settings import Settings
 from storage.db import create_engine, create_sessionmaker
 from storage.models import Campaign, Follow

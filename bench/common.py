@@ -15,9 +15,10 @@ import asyncpg  # noqa: E402
 from sqlalchemy import insert, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from bot.gazetteer import Gazetteer, normalise  # noqa: E402
-from bot.geo import cell_of, round_location  # noqa: E402
+from bot.domain.gazetteer import Gazetteer, normalise  # noqa: E402
+from bot.domain.geo import round_location  # noqa: E402
 from storage.db import create_engine, migrate  # noqa: E402
+from storage.geo import cell_of  # noqa: E402
 from storage.models import Campaign, Category, User  # noqa: E402
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)

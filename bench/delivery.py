@@ -24,9 +24,9 @@ from typing import Any
 from common import bench_url, fresh_database  # type: ignore[import-not-found]
 
 from bot.app import freeze_start_up_objects
-from bot.delivery import DeliveryWorker
+from bot.delivery.worker import DeliveryWorker
+from bot.devtools.fakeapi import FakeBotAPI, FaultConfig
 from bot.factory import create_bot
-from bot.fakeapi import FakeBotAPI, FaultConfig
 from bot.i18n import create_i18n
 from bot.settings import Settings
 from storage.db import create_engine, create_sessionmaker, migrate

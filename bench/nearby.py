@@ -22,14 +22,14 @@ import time
 from common import NOW, bench_url, percentile, run, seed
 from sqlalchemy import select
 
-from bot.browse import render_nearby
-from bot.campaigns import STATUS_FILTERS
+from bot.domain.campaigns import STATUS_FILTERS
+from bot.domain.gazetteer import Gazetteer
 from bot.factory import create_dispatcher
-from bot.gazetteer import Gazetteer
 from bot.i18n import create_i18n
-from bot.listing import ListState
-from bot.read_models import ReadModels
+from bot.readmodels.sync import ReadModels
 from bot.settings import Settings
+from bot.ui.browse import render_nearby
+from bot.ui.listing import ListState
 from storage.db import create_engine, create_sessionmaker
 from storage.models import User
 from storage.repo import campaigns

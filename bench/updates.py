@@ -26,8 +26,8 @@ from common import bench_url, seed
 from sqlalchemy import select
 
 from bot.app import freeze_start_up_objects
+from bot.domain.gazetteer import Gazetteer
 from bot.factory import create_dispatcher
-from bot.gazetteer import Gazetteer
 from bot.i18n import create_i18n
 from bot.settings import Settings
 from storage.db import create_engine, create_sessionmaker

@@ -40,31 +40,31 @@ def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
 
 
 def cmd_sandbox(settings: Settings, _args: argparse.Namespace) -> int:
-    from bot.sandbox import run_sandbox
+    from bot.devtools.sandbox import run_sandbox
 
     return asyncio.run(run_sandbox(settings))
 
 
 def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.importer import run_import
+    from bot.imports.importer import run_import
 
     return asyncio.run(run_import(settings, Path(args.file), args.source, cli_text))
 
 
 def cmd_demo(settings: Settings, _args: argparse.Namespace) -> int:
-    from bot.demo import run_demo
+    from bot.imports.demo import run_demo
 
     return asyncio.run(run_demo(settings, cli_text))
 
 
 def cmd_outbox(settings: Settings, _args: argparse.Namespace) -> int:
-    from bot.outbox_cli import print_counts
+    from bot.delivery.cli import print_counts
 
     return asyncio.run(print_counts(settings, cli_text))
 
 
 def cmd_deliver(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.outbox_cli import run_deliver
+    from bot.delivery.cli import run_deliver
 
     return asyncio.run(run_deliver(settings, args.until_empty))
 

@@ -18,12 +18,12 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.delivery import DeliveryWorker
+from bot.delivery.scheduler import Scheduler
+from bot.delivery.worker import DeliveryWorker
+from bot.domain.gazetteer import Gazetteer
 from bot.factory import create_bot, create_dispatcher, set_commands
-from bot.gazetteer import Gazetteer
 from bot.i18n import create_i18n
 from bot.intake import Poller, UpdateRunner, webhook_handler
-from bot.scheduler import Scheduler
 from bot.settings import Settings
 from storage.db import create_engine, create_sessionmaker, migrate
 

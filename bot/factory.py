@@ -13,7 +13,8 @@ from aiogram.types import BotCommand, BotCommandScopeDefault
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.gazetteer import Gazetteer
+import handlers
+from bot.domain.gazetteer import Gazetteer
 from bot.i18n import UserLocaleMiddleware
 from bot.middlewares import (
     CommitBeforeSending,
@@ -21,12 +22,9 @@ from bot.middlewares import (
     UnchangedEditIsDone,
     UserMiddleware,
 )
-from bot.read_models import ReadModels
+from bot.readmodels.sync import ReadModels
+from bot.readmodels.user_cache import sqlite_reader
 from bot.settings import LOCALES, Settings
-from bot.user_cache import sqlite_reader
-from handlers import common, errors, groups, membership, privacy
-from handlers import settings as settings_handlers
-from handlers.resident import cards, lists, places
 from storage.models import utcnow
 
 COMMANDS = ("nearby", "search", "following", "settings", "help", "privacy", "mydata", "forget")
@@ -69,24 +67,12 @@ def create_dispatcher(
     )
     dp.update.outer_middleware(DbSessionMiddleware(sessionmaker, read_models))
     dp.update.outer_middleware(
-        UserMiddleware(read_models, settings.default_radius_km, settings.default_locale)
+        UserMiddleware(
+            read_models, settings.default_radius_km, settings.default_locale, settings.admin_ids
+        )
     )
     UserLocaleMiddleware(i18n).setup(dp)
-    dp.include_routers(
-        groups.create_router(),  # first: in a group, nothing else may answer
-        # The most frequent commands first: each router passed costs its filters' checks.
-        lists.create_router(),
-        common.create_router(),
-        privacy.create_router(),
-        settings_handlers.create_router(),
-        cards.create_router(),
-        # Commands come before free text: a command typed while the bot awaits a place is
-        # the command, not a place.
-        places.create_router(),
-        membership.create_router(),
-        common.create_fallback_router(),
-        errors.create_router(),
-    )
+    dp.include_routers(*handlers.routers())
     return dp
 
 

@@ -19,3 +19,14 @@ class Inline(Filter):
 
     async def __call__(self, event: Any) -> bool:
         return bool(self.magic.resolve(event))
+
+
+class HasRole(Filter):
+    """The update's user has this role (bot.middlewares.UserMiddleware's `roles`): resident
+    (anyone in a private chat), coordinator (ADMIN_IDS); holder comes with holders' campaigns."""
+
+    def __init__(self, role: str) -> None:
+        self.role = role
+
+    async def __call__(self, event: Any, roles: frozenset[str] = frozenset()) -> bool:
+        return self.role in roles

@@ -2,7 +2,7 @@
 Telegram; and the current user."""
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from contextvars import ContextVar
 from typing import Any
 
@@ -26,7 +26,7 @@ from aiogram.types import User as TgUser
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.i18n import pick_locale
-from bot.read_models import ReadModels
+from bot.readmodels.sync import ReadModels
 from storage.db import CONNECTED, WROTE
 from storage.models import User
 from storage.repo import users
@@ -37,6 +37,8 @@ Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 FROM_CACHE = "user_from_cache"
 USER_LOCALE = "user_locale"
 PRIVATE = ChatType.PRIVATE
+RESIDENT = frozenset({"resident"})
+RESIDENT_AND_COORDINATOR = frozenset({"resident", "coordinator"})
 
 # The session of the update being handled, for CommitBeforeSending (unset outside updates: the
 # delivery worker and scheduled jobs own their transactions).
@@ -129,14 +131,19 @@ class DbSessionMiddleware(BaseMiddleware):
 
 
 class UserMiddleware(BaseMiddleware):
-    """Loads (or creates) the user behind the update, as `user`."""
+    """Loads (or creates) the user behind the update, as `user`, and their `roles`."""
 
     def __init__(
-        self, read_models: ReadModels, default_radius_km: int, default_locale: str
+        self,
+        read_models: ReadModels,
+        default_radius_km: int,
+        default_locale: str,
+        admin_ids: Iterable[int] = (),
     ) -> None:
         self.read_models = read_models
         self.default_radius_km = default_radius_km
         self.default_locale = default_locale
+        self.admin_ids = frozenset(admin_ids)
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         tg_user: TgUser | None = data.get("event_from_user")
@@ -154,9 +161,15 @@ class UserMiddleware(BaseMiddleware):
                     user.blocked_at = None
                     log.info("user %s is back: notifications resume", user.id)
                 data["user"] = user
+                data["roles"] = self._roles(user)
                 # The choice as a plain value: the error path reads it after the session ends.
                 data[USER_LOCALE] = user.locale
         return await handler(event, data)
+
+    def _roles(self, user: User) -> frozenset[str]:
+        if user.id in self.admin_ids:
+            return RESIDENT_AND_COORDINATOR
+        return RESIDENT
 
     async def _user(
         self, session: AsyncSession, tg_user: TgUser, data: dict[str, Any], creates: bool

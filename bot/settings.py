@@ -28,7 +28,7 @@ class Settings(BaseSettings):
     operator_contact: str = ""
     default_radius_km: int = 25
     page_size: int = 5
-    # Lists are served from memory (bot.read_models); how long a write made elsewhere (an
+    # Lists are served from memory (bot.readmodels.sync); how long a write made elsewhere (an
     # import, another process) may take to show in them.
     read_model_max_age: float = 1.0  # seconds
     user_cache_size: int = 5_000  # users kept in memory, the most recently seen
@@ -37,7 +37,8 @@ class Settings(BaseSettings):
     # Updates handled at once (also the webhook's max_connections): beyond it Telegram waits.
     updates_in_progress: int = 40
     shutdown_timeout: float = 25.0  # seconds a stop gives the updates in progress to finish
-    # Delivery of notifications (bot.delivery): Telegram's pace, retries, the grace after downtime.
+    # Delivery of notifications (bot.delivery.worker): Telegram's pace, retries, the grace after
+    # downtime.
     delivery_rate: float = 30.0  # messages per second overall
     delivery_per_chat_rate: float = 1.0  # messages per second to one chat
     allow_paid_broadcast: bool = False  # paid broadcasts: up to paid_broadcast_rate, a fee each

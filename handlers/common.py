@@ -1,7 +1,5 @@
 """/start (with deep links), /help, and what no other handler took."""
 
-from collections.abc import Callable
-from datetime import datetime
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject, CommandStart
@@ -10,14 +8,14 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.clock import Clock
+from bot.domain.gazetteer import Gazetteer
 from bot.filters import Inline
-from bot.gazetteer import Gazetteer
 from bot.settings import Settings
 from handlers.resident.cards import send_card
 from handlers.resident.places import ask_place
 from storage.models import User
 
-Clock = Callable[[], datetime]
 DEEP_LINK_PREFIX = "p_"
 
 

@@ -1,20 +1,17 @@
 """my_chat_member in private chats: the user blocked the bot, or came back."""
 
 import logging
-from collections.abc import Callable
-from datetime import datetime
 
 from aiogram import F, Router
 from aiogram.enums import ChatType
 from aiogram.filters import KICKED, MEMBER, ChatMemberUpdatedFilter
 from aiogram.types import ChatMemberUpdated
 
+from bot.domain.clock import Clock
 from bot.filters import Inline
 from storage.models import User
 
 log = logging.getLogger(__name__)
-
-Clock = Callable[[], datetime]
 
 
 async def on_blocked(event: ChatMemberUpdated, clock: Clock, user: User | None = None) -> None:

@@ -1,8 +1,6 @@
 """/privacy, /mydata (export everything stored) and /forget (erase it after confirmation)."""
 
 import json
-from collections.abc import Callable
-from datetime import datetime
 
 from aiogram import Router
 from aiogram.filters import Command
@@ -17,12 +15,11 @@ from aiogram.types import (
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.callbacks import ForgetConfirm
+from bot.domain.clock import Clock
 from bot.settings import Settings
+from bot.ui.callbacks import ForgetConfirm
 from storage.models import User
 from storage.repo import users
-
-Clock = Callable[[], datetime]
 
 
 async def cmd_privacy(message: Message, settings: Settings) -> None:

@@ -10,10 +10,10 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
-from bot.callbacks import DigestPick, LanguagePick, NotifyToggle, SettingsMenu
-from bot.gazetteer import Gazetteer
-from bot.listing import commune_name
+from bot.domain.gazetteer import Gazetteer
 from bot.settings import LOCALES
+from bot.ui.callbacks import DigestPick, LanguagePick, NotifyToggle, SettingsMenu
+from bot.ui.listing import commune_name
 from handlers.resident.places import ask_place, radius_keyboard
 from storage.models import User
 

@@ -22,7 +22,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
-from bot.geo import cell_of
+from storage.geo import cell_of
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -58,6 +58,14 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
+class Status(StrEnum):
+    """A campaign's status, from its dates (bot.domain.campaigns.status_at)."""
+
+    UPCOMING = "upcoming"
+    LIVE = "live"
+    ENDED = "ended"
+
+
 class Category(StrEnum):
     BUSINESS = "business"
     CITIZEN = "citizen"
@@ -72,7 +80,7 @@ class User(Base):
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     locale: Mapped[str | None] = mapped_column(String(8))
-    # Rounded to about 1 km before it is stored (bot.geo.round_location).
+    # Rounded to about 1 km before it is stored (bot.domain.geo.round_location).
     lat: Mapped[float | None] = mapped_column(Float)
     lon: Mapped[float | None] = mapped_column(Float)
     commune_insee: Mapped[str | None] = mapped_column(String(5))
@@ -125,7 +133,7 @@ class Campaign(Base):
     commune_insee: Mapped[str | None] = mapped_column(String(5))
     lat: Mapped[float] = mapped_column(Float)
     lon: Mapped[float] = mapped_column(Float)
-    # The 0.1° grid cell of (lat, lon) (bot.geo.cell_of), kept in step by an ORM event below.
+    # The 0.1° grid cell of (lat, lon) (storage.geo.cell_of), kept in step by an ORM event below.
     cell: Mapped[int] = mapped_column(Integer, default=0)
     goal_cents: Mapped[int] = mapped_column(BigInteger)
     raised_cents: Mapped[int] = mapped_column(BigInteger, default=0)
@@ -135,7 +143,8 @@ class Campaign(Base):
     url: Mapped[str | None] = mapped_column(String(500))
     # The highest milestone (percent of the goal) whose alerts were queued.
     last_milestone: Mapped[int] = mapped_column(Integer, default=0)
-    # Accent- and case-folded title, holder, commune and description (bot.gazetteer.normalise).
+    # Accent- and case-folded title, holder, commune and description
+    # (bot.domain.gazetteer.normalise).
     search_text: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

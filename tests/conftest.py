@@ -11,7 +11,7 @@ import pytest
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.gazetteer import Gazetteer
+from bot.domain.gazetteer import Gazetteer
 from bot.i18n import create_i18n
 from storage.db import create_engine, create_sessionmaker
 from tests.databases import PostgresFactory, SqliteFactory, backends

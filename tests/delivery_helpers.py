@@ -9,7 +9,7 @@ from aiogram.utils.i18n import I18n
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.delivery import DeliveryWorker
+from bot.delivery.worker import DeliveryWorker
 from bot.settings import Settings
 from storage.models import Outbox, User
 from storage.repo import outbox

@@ -9,9 +9,9 @@ from typing import Any
 from aiogram import Bot, Dispatcher
 from aiogram.utils.i18n import I18n
 
+from bot.devtools.fakeapi import FakeBotAPI, parse_html
+from bot.domain.gazetteer import Gazetteer
 from bot.factory import create_bot, create_dispatcher, set_commands
-from bot.fakeapi import FakeBotAPI, parse_html
-from bot.gazetteer import Gazetteer
 from bot.intake import Poller, UpdateRunner
 from bot.settings import Settings
 from storage.db import create_engine, create_sessionmaker

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.gazetteer import normalise
+from bot.domain.gazetteer import normalise
 from storage.models import Campaign, Reward
 
 _ids = count(1)

@@ -8,8 +8,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from aiogram.utils.i18n import I18n
 
-from bot import alerts, formatting, notifications
-from bot.alert_texts import per_day_cents
+from bot.domain import alert_times as alerts
+from bot.ui import formatting, notifications
+from bot.ui.alert_texts import per_day_cents
 
 PARIS = ZoneInfo("Europe/Paris")
 

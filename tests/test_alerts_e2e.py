@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot import formatting
-from bot.alerts import scan
-from bot.progress_updates import record_progress
+from bot.delivery.alerts import scan
+from bot.delivery.progress import record_progress
+from bot.ui import formatting
 from storage.models import Campaign, Outbox
 from tests.delivery_helpers import SkipClock, make_worker
 from tests.e2e import Chat, Harness, plain

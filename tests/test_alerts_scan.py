@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import alerts
+from bot.delivery import alerts
+from bot.domain.alert_times import timed_alerts
 from bot.settings import Settings
 from storage.models import Follow, JobState, Outbox, User
 from tests.factories import campaign
@@ -224,7 +225,7 @@ async def test_scans_every_few_hours_find_exactly_the_alerts_due(session: AsyncS
     expected = {
         f"{alert.key}:1"
         for item in items
-        for alert in alerts.timed_alerts(item, "Europe/Paris")
+        for alert in timed_alerts(item, "Europe/Paris")
         if first < alert.due_at <= now
     }
     assert len(expected) > 200

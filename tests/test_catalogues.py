@@ -8,7 +8,7 @@ import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-from bot.campaigns import CATEGORY_FILTERS, STATUS_FILTERS
+from bot.domain.campaigns import CATEGORY_FILTERS, STATUS_FILTERS
 from bot.factory import COMMANDS
 from bot.settings import LOCALES
 

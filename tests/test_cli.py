@@ -35,7 +35,7 @@ def test_run_without_token_explains_what_to_do(
 async def test_outbox_counts_on_a_fresh_database(
     tmp_path: Path, i18n: I18n, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from bot.outbox_cli import print_counts
+    from bot.delivery.cli import print_counts
     from bot.settings import Settings
 
     settings = Settings(_env_file=None, database_url=f"sqlite+aiosqlite:///{tmp_path / 'o.db'}")

@@ -11,9 +11,9 @@ from aiogram.utils.i18n import I18n
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.delivery import DeliveryWorker
+from bot.delivery.worker import DeliveryWorker
+from bot.devtools.fakeapi import FakeBotAPI, FaultConfig
 from bot.factory import create_bot
-from bot.fakeapi import FakeBotAPI, FaultConfig
 from storage.models import Outbox, User
 from storage.repo import outbox
 from tests.delivery_helpers import SkipClock, add_users, make_worker, queue, rows, settings_for

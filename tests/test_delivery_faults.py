@@ -6,9 +6,9 @@ from datetime import datetime, timedelta
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.delivery import DeliveryWorker
+from bot.delivery.worker import DeliveryWorker
+from bot.devtools.fakeapi import FakeBotAPI, FaultConfig
 from bot.factory import create_bot
-from bot.fakeapi import FakeBotAPI, FaultConfig
 from storage.models import utcnow
 from storage.repo import outbox
 from tests.delivery_helpers import add_users, rows, settings_for

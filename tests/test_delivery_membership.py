@@ -5,7 +5,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.fakeapi import FaultConfig
+from bot.devtools.fakeapi import FaultConfig
 from storage.models import User
 from tests.delivery_helpers import SkipClock, add_users, make_worker, queue, rows, settings_for
 from tests.e2e import Harness

@@ -4,8 +4,8 @@ import pytest
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.outbox_cli import print_counts
-from bot.scheduler import Scheduler, alert_scan
+from bot.delivery.cli import print_counts
+from bot.delivery.scheduler import Scheduler, alert_scan
 from bot.settings import Settings
 from storage.repo import outbox
 from tests.delivery_helpers import SkipClock, add_users, queue

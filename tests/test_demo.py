@@ -7,11 +7,12 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from bot import formatting
-from bot.campaigns import Status, status_at
-from bot.demo import SOURCE, demo_rows, load_demo
-from bot.gazetteer import Gazetteer
-from bot.importer import COLUMNS, ImportReport
+from bot.domain import clock
+from bot.domain.campaigns import Status, status_at
+from bot.domain.gazetteer import Gazetteer
+from bot.imports.demo import SOURCE, demo_rows, load_demo
+from bot.imports.importer import COLUMNS, ImportReport
+from bot.ui import formatting
 from storage.models import Campaign, Category, Reward
 
 NOWS = [
@@ -60,7 +61,7 @@ async def test_load_demo_creates_the_saint_lo_projects(
     assert (exp3d.goal_cents, exp3d.raised_cents, exp3d.category) == (200_000, 385_000, "business")
     assert formatting.percent(exp3d.raised_cents, exp3d.goal_cents) == 192
     assert status_at(exp3d.starts_at, exp3d.ends_at, now) is Status.LIVE
-    assert 1 <= formatting.days_between(now, exp3d.ends_at, "Europe/Paris") <= 5
+    assert 1 <= clock.days_between(now, exp3d.ends_at, "Europe/Paris") <= 5
 
     assert cocotte.title.startswith("Cocotte Minute")
     assert (cocotte.raised_cents, cocotte.category) == (290_000, "business")
@@ -75,7 +76,7 @@ async def test_load_demo_creates_the_saint_lo_projects(
         500_000,
     )
     assert 30 <= formatting.percent(album.raised_cents, album.goal_cents) <= 36
-    assert formatting.days_between(now, album.ends_at, "Europe/Paris") == 7
+    assert clock.days_between(now, album.ends_at, "Europe/Paris") == 7
 
 
 @pytest.mark.parametrize("now", NOWS)
@@ -94,10 +95,10 @@ async def test_demo_has_live_upcoming_and_ended_touraine_projects(
     ended = [c for c, s in zip(touraine, statuses, strict=True) if s is Status.ENDED]
     assert {c.raised_cents >= c.goal_cents for c in ended} == {True, False}
     # Most of the wave shares one launch day; the coming wave opens in 3 days.
-    launches = [formatting.to_local(c.starts_at, "Europe/Paris").date() for c in touraine]
+    launches = [clock.to_local(c.starts_at, "Europe/Paris").date() for c in touraine]
     assert max(launches.count(day) for day in launches) >= len(touraine) // 3
     upcoming = [c for c, s in zip(touraine, statuses, strict=True) if s is Status.UPCOMING]
-    assert {formatting.days_between(now, c.starts_at, "Europe/Paris") for c in upcoming} == {3}
+    assert {clock.days_between(now, c.starts_at, "Europe/Paris") for c in upcoming} == {3}
     assert {c.category for c in touraine} >= {category.value for category in Category} - {"other"}
     assert all(150_000 <= c.goal_cents <= 2_000_000 for c in touraine)
     assert all(c.rewards and c.description and c.url for c in campaigns)

@@ -33,7 +33,7 @@ from aiogram.types import (
 )
 from aiohttp import ClientSession
 
-from bot.fakeapi import FakeBotAPI, FaultConfig
+from bot.devtools.fakeapi import FakeBotAPI, FaultConfig
 
 CHAT = 42
 

@@ -5,7 +5,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import formatting
+from bot.domain import clock
+from bot.ui import formatting
 
 NNBSP = "\u202f"  # narrow no-break space: French thousands separator, before "km", before "PM"
 NBSP = "\u00a0"  # no-break space: before "€" and "%" in French
@@ -82,12 +83,12 @@ def test_distance(km: float, locale: str, expected: str) -> None:
 
 
 def test_to_local() -> None:
-    local = formatting.to_local(EVENING, "Europe/Paris")
+    local = clock.to_local(EVENING, "Europe/Paris")
     assert (local.hour, local.minute, local.utcoffset()) == (18, 30, timedelta(hours=1))
-    summer = formatting.to_local(datetime(2026, 7, 1, 12, 0, tzinfo=UTC), "Europe/Paris")
+    summer = clock.to_local(datetime(2026, 7, 1, 12, 0, tzinfo=UTC), "Europe/Paris")
     assert (summer.hour, summer.utcoffset()) == (14, timedelta(hours=2))
     # SQLite gives back naive datetimes: they are UTC.
-    assert formatting.to_local(datetime(2026, 11, 23, 17, 30), "Europe/Paris") == local
+    assert clock.to_local(datetime(2026, 11, 23, 17, 30), "Europe/Paris") == local
 
 
 def test_date() -> None:
@@ -112,18 +113,18 @@ def _paris(y: int, m: int, d: int, hh: int, mm: int = 0) -> datetime:
 def test_days_between_end_of_day_boundaries() -> None:
     now = _paris(2026, 11, 23, 9)
     assert (
-        formatting.days_between(now, _paris(2026, 11, 23, 23, 59), "Europe/Paris") == 0
+        clock.days_between(now, _paris(2026, 11, 23, 23, 59), "Europe/Paris") == 0
     )  # ends today
-    assert formatting.days_between(now, _paris(2026, 11, 24, 0, 0), "Europe/Paris") == 1
+    assert clock.days_between(now, _paris(2026, 11, 24, 0, 0), "Europe/Paris") == 1
     assert (
-        formatting.days_between(
+        clock.days_between(
             _paris(2026, 11, 23, 23, 59), _paris(2026, 11, 24, 0, 1), "Europe/Paris"
         )
         == 1
     )
-    assert formatting.days_between(now, _paris(2026, 12, 23, 9), "Europe/Paris") == 30
+    assert clock.days_between(now, _paris(2026, 12, 23, 9), "Europe/Paris") == 30
     assert (
-        formatting.days_between(now, _paris(2026, 11, 20, 9), "Europe/Paris") == 0
+        clock.days_between(now, _paris(2026, 11, 20, 9), "Europe/Paris") == 0
     )  # already over
 
 
@@ -131,8 +132,8 @@ def test_days_between_counts_paris_days_not_utc_days() -> None:
     # 23:30 UTC on the 23rd is 00:30 on the 24th in Paris: the campaign ends tomorrow there.
     now = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
     end = datetime(2026, 11, 23, 23, 30, tzinfo=UTC)
-    assert formatting.days_between(now, end, "Europe/Paris") == 1
-    assert formatting.days_between(now, end, tz="UTC") == 0
+    assert clock.days_between(now, end, "Europe/Paris") == 1
+    assert clock.days_between(now, end, tz="UTC") == 0
 
 
 def test_days_between_across_the_dst_change() -> None:
@@ -140,20 +141,20 @@ def test_days_between_across_the_dst_change() -> None:
     now = datetime(2026, 10, 24, 22, 30, tzinfo=UTC)  # 00:30 CEST on the 25th
     end_of_25th = datetime(2026, 10, 25, 22, 59, tzinfo=UTC)  # 23:59 CET on the 25th
     start_of_26th = datetime(2026, 10, 25, 23, 0, tzinfo=UTC)  # 00:00 CET on the 26th
-    assert formatting.days_between(now, end_of_25th, "Europe/Paris") == 0
-    assert formatting.days_between(now, start_of_26th, "Europe/Paris") == 1
+    assert clock.days_between(now, end_of_25th, "Europe/Paris") == 0
+    assert clock.days_between(now, start_of_26th, "Europe/Paris") == 1
     # From just before midnight on the 24th: 24 h later is still the 25th (a 25-hour day).
     before = datetime(2026, 10, 24, 21, 59, tzinfo=UTC)  # 23:59 CEST on the 24th
-    assert formatting.days_between(before, before + timedelta(hours=24), "Europe/Paris") == 1
+    assert clock.days_between(before, before + timedelta(hours=24), "Europe/Paris") == 1
     assert (
-        formatting.days_between(before, before + timedelta(hours=25, minutes=1), "Europe/Paris")
+        clock.days_between(before, before + timedelta(hours=25, minutes=1), "Europe/Paris")
         == 2
     )
     # Spring forward, 2026-03-29: a 23-hour day.
     march = datetime(2026, 3, 28, 22, 30, tzinfo=UTC)  # 23:30 CET on the 28th
     assert (
-        formatting.days_between(march, march + timedelta(hours=23), "Europe/Paris") == 1
+        clock.days_between(march, march + timedelta(hours=23), "Europe/Paris") == 1
     )  # 23:30 CEST, 29th
     assert (
-        formatting.days_between(march, march + timedelta(hours=23, minutes=31), "Europe/Paris") == 2
+        clock.days_between(march, march + timedelta(hours=23, minutes=31), "Europe/Paris") == 2
     )

@@ -4,8 +4,8 @@ import random
 
 import pytest
 
-from bot.gazetteer import Gazetteer, normalise
-from bot.geo import haversine_km
+from bot.domain.gazetteer import Gazetteer, normalise
+from storage.geo import haversine_km
 
 SAINT_LO = "50502"
 TOURS = "37261"

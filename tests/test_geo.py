@@ -4,7 +4,8 @@ import math
 
 import pytest
 
-from bot.geo import bounding_box, haversine_km, lon_scale, round_location
+from bot.domain.geo import round_location
+from storage.geo import bounding_box, haversine_km, lon_scale
 
 SAINT_LO = (49.11624, -1.09031)
 TOURS = (47.39484, 0.70398)

@@ -14,10 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 
 from bot.__main__ import cli_text
-from bot.campaigns import Status
-from bot.gazetteer import Gazetteer, normalise
+from bot.domain.campaigns import Status
+from bot.domain.gazetteer import Gazetteer, normalise
 from bot.i18n import LOCALES_DIR
-from bot.importer import (
+from bot.imports.importer import (
     ImportReport,
     import_records,
     parse_rows,
@@ -544,7 +544,7 @@ async def test_run_import_of_a_missing_file_exits_2(
 def test_every_operator_message_is_in_the_catalogues(lang: str) -> None:
     sources = "".join(
         (Path(__file__).parent.parent / "bot" / name).read_text(encoding="utf-8")
-        for name in ("importer.py", "import_rows.py", "demo.py", "__main__.py")
+        for name in ("imports/importer.py", "imports/rows.py", "imports/demo.py", "__main__.py")
     )
     keys = set(re.findall(r'"((?:cli|import)\.[a-z_.]+)"', sources))
     with (LOCALES_DIR / lang / "LC_MESSAGES" / "messages.po").open("rb") as handle:

@@ -7,9 +7,9 @@ from aiogram.utils.i18n import I18n
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import formatting, notifications
-from bot.milestones import reached, to_alert
-from bot.progress_updates import record_progress
+from bot.delivery.milestones import reached, to_alert
+from bot.delivery.progress import record_progress
+from bot.ui import formatting, notifications
 from storage.models import Campaign, Follow, Outbox, User
 from tests.factories import campaign
 

@@ -13,9 +13,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.import_rows import CampaignInput
-from bot.importer import import_campaigns
-from bot.progress_updates import record_progress
+from bot.delivery.progress import record_progress
+from bot.imports.importer import import_campaigns
+from bot.imports.rows import CampaignInput
 from storage.repo import campaigns, outbox, users
 from tests.databases import postgresql_only
 from tests.delivery_helpers import add_users, queue

@@ -4,7 +4,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.callbacks import DigestPick, NotifyToggle
+from bot.ui.callbacks import DigestPick, NotifyToggle
 from storage.models import User
 from tests.e2e import Chat, Harness, button_labels
 

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.notify_time import deliver_at, in_window
+from bot.domain.quiet_hours import deliver_at, in_window
 
 PARIS = ZoneInfo("Europe/Paris")
 

@@ -16,7 +16,7 @@ from aiogram.utils.i18n import I18n
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.fakeapi import FakeBotAPI, FaultConfig
+from bot.devtools.fakeapi import FakeBotAPI, FaultConfig
 from storage.models import Outbox, OutboxStatus, utcnow
 from storage.repo import outbox
 from tests.delivery_helpers import add_users, rows

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import delete, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.campaign_index import CampaignIndex
-from bot.campaigns import STATUS_FILTERS
-from bot.read_models import PageCache, ReadModels
+from bot.domain.campaigns import STATUS_FILTERS
+from bot.readmodels.campaign_index import CampaignIndex
+from bot.readmodels.sync import PageCache, ReadModels
 from storage.models import Campaign, Category, User
 from storage.repo import campaigns, revisions
 from tests.databases import postgresql_only

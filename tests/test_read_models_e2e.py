@@ -11,7 +11,7 @@ from sqlalchemy import event, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.gazetteer import Gazetteer
+from bot.domain.gazetteer import Gazetteer
 from storage.models import User
 from tests.e2e import Harness, start_harness
 from tests.factories import add_campaigns, campaign

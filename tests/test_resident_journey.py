@@ -6,9 +6,10 @@ from datetime import timedelta
 from sqlalchemy import inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot import formatting
-from bot.gazetteer import Gazetteer
-from bot.geo import haversine_km, round_location
+from bot.domain.gazetteer import Gazetteer
+from bot.domain.geo import round_location
+from bot.ui import formatting
+from storage.geo import haversine_km
 from storage.models import Follow, Outbox, User
 from tests.delivery_helpers import queue
 from tests.e2e import Chat, Harness, button_labels

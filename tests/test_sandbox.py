@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from aiogram.utils.i18n import I18n
 
-from bot.demo import SAINT_LO
-from bot.sandbox import BOLD, RESET, SandboxChat, number_buttons, running_sandbox, styled
+from bot.devtools.sandbox import running_sandbox
+from bot.devtools.sandbox_chat import BOLD, RESET, SandboxChat, number_buttons, styled
+from bot.imports.demo import SAINT_LO
 from bot.settings import Settings
 from tests.e2e import plain
 

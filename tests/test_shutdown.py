@@ -14,11 +14,11 @@ import pytest
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-import bot.scheduler
-from bot.delivery import DeliveryWorker
+import bot.delivery.scheduler
+from bot.delivery.scheduler import Scheduler
+from bot.delivery.worker import DeliveryWorker
+from bot.devtools.fakeapi import FakeBotAPI
 from bot.factory import create_bot
-from bot.fakeapi import FakeBotAPI
-from bot.scheduler import Scheduler
 from bot.settings import Settings
 from storage.repo import outbox
 from tests.delivery_helpers import SkipClock, settings_for
@@ -85,7 +85,8 @@ async def test_scheduler_stop_waits_for_the_scan_then_cancels_it_quietly(
     finished: list[str],
 ) -> None:
     started, done = asyncio.Event(), []
-    monkeypatch.setattr(bot.scheduler, "alert_scan", slow_scan(started, scan_seconds, done))
+    scan = slow_scan(started, scan_seconds, done)
+    monkeypatch.setattr(bot.delivery.scheduler, "alert_scan", scan)
     scheduler.start(scan_now=True)
     await asyncio.wait_for(started.wait(), 2)
     with caplog.at_level(logging.INFO):

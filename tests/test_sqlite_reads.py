@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from bot.user_cache import KEYS, UserCache, sqlite_reader
+from bot.readmodels.user_cache import KEYS, UserCache, sqlite_reader
 from storage.db import create_engine
 from storage.models import User
 from storage.sqlite_reads import Unavailable

@@ -12,9 +12,9 @@ from aiogram.utils.i18n import I18n
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot import formatting
-from bot.alerts import scan
-from bot.gazetteer import Gazetteer
+from bot.delivery.alerts import scan
+from bot.domain.gazetteer import Gazetteer
+from bot.ui import formatting
 from storage.models import Outbox
 from tests.delivery_helpers import SkipClock, make_worker
 from tests.e2e import Harness, plain, start_harness

@@ -15,9 +15,9 @@ from aiogram.utils.i18n import I18n
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import App, update_runner, webhook_application
+from bot.devtools.fakeapi import FakeBotAPI
+from bot.domain.gazetteer import Gazetteer
 from bot.factory import create_bot, create_dispatcher
-from bot.fakeapi import FakeBotAPI
-from bot.gazetteer import Gazetteer
 from bot.settings import Settings
 from storage.db import create_engine, create_sessionmaker
 from tests.e2e import TOKEN, plain

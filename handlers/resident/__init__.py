@@ -1,0 +1,14 @@
+"""Residents: lists near them, cards, follows, where they live."""
+
+from aiogram import Router
+
+from bot.filters import HasRole
+from handlers.resident import cards, lists, places
+
+
+def create_router() -> Router:
+    router = Router(name="resident")
+    router.message.filter(HasRole("resident"))
+    router.callback_query.filter(HasRole("resident"))
+    router.include_routers(lists.create_router(), cards.create_router(), places.create_router())
+    return router

@@ -1,6 +1,5 @@
 """A campaign's card: open it from a list or a deep link, follow or unfollow it."""
 
-from collections.abc import Callable
 from datetime import datetime
 
 from aiogram import Bot, Router
@@ -8,16 +7,15 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.browse import is_valid_state, origin_of
-from bot.callbacks import CardView, FollowToggle
-from bot.cards import card_keyboard, card_text
-from bot.gazetteer import Gazetteer
-from bot.listing import ListState
+from bot.domain.clock import Clock
+from bot.domain.gazetteer import Gazetteer
 from bot.settings import Settings
+from bot.ui.browse import is_valid_state, origin_of
+from bot.ui.callbacks import CardView, FollowToggle
+from bot.ui.cards import card_keyboard, card_text
+from bot.ui.listing import ListState
 from storage.models import Campaign, User
 from storage.repo import campaigns
-
-Clock = Callable[[], datetime]
 
 
 def state_of(data: CardView | FollowToggle) -> ListState | None:

@@ -1,7 +1,5 @@
 """/nearby, /search, /following and the buttons that turn and filter their pages."""
 
-from collections.abc import Callable
-from datetime import datetime
 
 from aiogram import Router
 from aiogram.filters import Command, CommandObject
@@ -10,17 +8,16 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.browse import Rendered, is_valid_state, query_digest, query_words, render_list
-from bot.callbacks import ListFilter, ListView, RadiusPick
-from bot.campaigns import RADII_KM
-from bot.gazetteer import Gazetteer
-from bot.listing import ListState, filter_keyboard
-from bot.read_models import ReadModels
+from bot.domain.campaigns import RADII_KM
+from bot.domain.clock import Clock
+from bot.domain.gazetteer import Gazetteer
+from bot.readmodels.sync import ReadModels
 from bot.settings import Settings
+from bot.ui.browse import Rendered, is_valid_state, query_digest, query_words, render_list
+from bot.ui.callbacks import ListFilter, ListView, RadiusPick
+from bot.ui.listing import ListState, filter_keyboard
 from handlers.resident.places import ask_place
 from storage.models import User
-
-Clock = Callable[[], datetime]
 
 
 async def send_list(

@@ -17,11 +17,11 @@ from aiogram.types import (
 )
 from aiogram.utils.i18n import gettext as _
 
-from bot.callbacks import PlacePick, RadiusPick
-from bot.campaigns import RADII_KM
+from bot.domain.campaigns import RADII_KM
+from bot.domain.gazetteer import Commune, Gazetteer
+from bot.domain.geo import round_location
 from bot.filters import Inline
-from bot.gazetteer import Commune, Gazetteer
-from bot.geo import round_location
+from bot.ui.callbacks import PlacePick, RadiusPick
 from storage.models import User
 
 MAX_PLACE_CHARS = 80
@@ -171,7 +171,10 @@ async def needs_place(message: Message, user: User | None = None) -> bool:
 def create_router() -> Router:
     router = Router(name="places")
     router.message.register(on_location, Inline(F.location))
-    router.message.register(on_place_text, StateFilter(Onboarding.place), Inline(F.text))
+    # A command is never a place, even while the bot awaits one.
+    router.message.register(
+        on_place_text, StateFilter(Onboarding.place), Inline(F.text & ~F.text.startswith("/"))
+    )
     router.message.register(on_place_text, Inline(F.text), needs_place)
     router.callback_query.register(on_place_pick, PlacePick.filter())
     return router

@@ -21,12 +21,9 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from bot.campaigns import Status
-from bot.geo import cells_around, haversine_km, lon_scale
-from storage.models import Campaign, Follow, Outbox, UTCDateTime, utcnow
+from storage.geo import KM_PER_DEGREE, cells_around, haversine_km, lon_scale
+from storage.models import Campaign, Follow, Outbox, Status, UTCDateTime, utcnow
 from storage.repo.writes import insert_or_ignore
-
-KM_PER_DEGREE = 111.195
 
 
 @dataclass(frozen=True, slots=True)

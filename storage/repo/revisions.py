@@ -1,5 +1,5 @@
 """What was written or deleted since a reader last looked, whoever wrote it (this bot, an import,
-the delivery worker, psql), for the in-memory read models (bot.read_models).
+the delivery worker, psql), for the in-memory read models (bot.readmodels.sync).
 
 The database marks every write to campaigns and users itself, in a way that suits each database;
 only this module knows which:
@@ -25,7 +25,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.models import Campaign, Deletion, Revision, User
 from storage.repo.campaigns import LIST_COLUMNS
 
-# The campaign fields a list shows or filters on, in bot.campaign_index.CampaignIndex's order.
+# The campaign fields a list shows or filters on, in the order of
+# bot.readmodels.campaign_index.CampaignIndex.
 INDEX_COLUMNS = (*LIST_COLUMNS, Campaign.category)
 TABLES = ("campaigns", "users")
 

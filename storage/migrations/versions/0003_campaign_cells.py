@@ -24,7 +24,7 @@ def upgrade() -> None:
             ["cell", "ends_at", "starts_at", "lat", "lon", "category"],
             unique=False,
         )
-    # The same arithmetic as bot.geo.cell_of (truncation of non-negative numbers).
+    # The same arithmetic as storage.geo.cell_of (truncation of non-negative numbers).
     to_int = "FLOOR" if op.get_bind().dialect.name == "postgresql" else ""
     op.execute(
         f"UPDATE campaigns SET cell = CAST({to_int}((lat + 90.0) / 0.1) AS INTEGER) * 4000"

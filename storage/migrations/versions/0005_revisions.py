@@ -1,6 +1,6 @@
 """revisions of campaigns and users
 
-The bot keeps the campaigns' list fields and recently seen users in memory (bot.read_models),
+The bot keeps the campaigns' list fields and recently seen users in memory (bot.readmodels.sync),
 so that /nearby costs no database round trip. Whoever writes (this bot, an import, the
 delivery worker, psql), the database itself numbers the change: every inserted or updated row
 gets the next value of its table's counter in `revisions`, and a delete bumps a second counter.

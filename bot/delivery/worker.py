@@ -1,0 +1,394 @@
+"""The delivery worker: the one path through which every notification is sent.
+
+A long-running task (started by bot.app, or `python -m bot deliver` as its own process):
+
+1. **Claim** the due rows of the oldest due users (status `sending`, claimed_at) and commit BEFORE
+   anything is sent. Rows of blocked users are closed `blocked`, kinds the user turned off
+   `skipped`, rows waiting longer than the grace since their not_before `missed`; the rest is
+   rendered, one message per user (bot.ui.notifications.render_messages).
+2. **Send** concurrently (at most `delivery_concurrency` in flight), paced (bot.delivery.pacing) at
+   the global rate and one message per second per chat. A 429 pauses every send for `retry_after`
+   and the message is sent again (not an attempt).
+3. **Record** the answers in small batched commits: sent; 403 → the user is marked blocked and all
+   their queued rows too; 400 → failed with the reason; 5xx, timeouts and network errors → pending
+   again with exponential backoff, failed after `delivery_max_attempts`.
+
+Crash safety: rows are `sending` while a send may be under way; `recover()` (run at start-up) puts
+them back to pending. A message sent but not yet recorded when the process died is the only
+possible duplicate, so duplicates are bounded by the rows in `sending` at the kill.
+
+One worker per database (recover() would steal a live worker's rows). When idle it sleeps until
+the next row is due, at most `delivery_idle_seconds`; `wake()` (called by the scheduler's
+"deliver" job and after an alert scan) cuts the sleep short. Time (`clock`) and idle/pause
+sleeping (`sleep`) are injectable; the pacing itself always uses the event loop's real time.
+"""
+
+import asyncio
+import logging
+import time
+from collections import Counter, deque
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from aiogram import Bot
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+    TelegramUnauthorizedError,
+)
+from aiogram.utils.i18n import I18n
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.delivery.pacing import ChatSlots, Pacer, Pause, send_notification
+from bot.domain.alert_times import days_to_go
+from bot.i18n import pick_locale
+from bot.settings import Settings
+from bot.ui.notifications import Reader, load_kinds, render_item, render_messages, wanted
+from storage.models import Outbox, OutboxStatus, User, utcnow
+from storage.repo import outbox
+
+log = logging.getLogger(__name__)
+
+Sleep = Callable[[float], Awaitable[Any]]
+
+FLUSH_EVERY = 0.1  # seconds between result commits while sending (unrecorded sends may repeat)
+FLUSH_SIZE = 200
+RETRY = "retry"
+
+
+@dataclass
+class Unit:
+    """One message to one user, and the outbox rows it carries."""
+
+    user_id: int
+    rows: list[Outbox]
+    text: str
+
+    @property
+    def ids(self) -> list[int]:
+        return [row.id for row in self.rows]
+
+    @property
+    def attempts(self) -> int:
+        return max(row.attempts for row in self.rows) + 1
+
+
+@dataclass
+class Outcome:
+    unit: Unit
+    status: str  # an OutboxStatus value, or RETRY
+    error: str | None = None
+
+
+@dataclass
+class Closed:
+    """Rows closed at claim time without a call."""
+
+    ids: list[int] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+
+
+class DeliveryWorker:
+    def __init__(
+        self,
+        bot: Bot,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        i18n: I18n,
+        settings: Settings,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self.bot, self.sessionmaker, self.i18n, self.settings = bot, sessionmaker, i18n, settings
+        self.clock, self.sleep = clock, sleep
+        self.paid = settings.allow_paid_broadcast
+        rate = settings.paid_broadcast_rate if self.paid else settings.delivery_rate
+        self.pacer = Pacer(rate)
+        self.chats = ChatSlots(settings.delivery_per_chat_rate)
+        self.pause = Pause()
+        self.grace = timedelta(hours=settings.alert_grace_hours)
+        self.stats: Counter[str] = Counter()  # sent, blocked, failed, skipped, missed, 429, retry
+        self._slots = asyncio.Semaphore(settings.delivery_concurrency)
+        self._db = asyncio.Lock()
+        self._results: list[Outcome] = []
+        self._last_flush = 0.0
+        self._dry_until = 0.0
+        self._wake = asyncio.Event()
+        self._stop = asyncio.Event()
+
+    # --- control
+
+    def wake(self) -> None:
+        """Look at the outbox now (new rows were queued)."""
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+
+    async def recover(self) -> int:
+        """Put back rows a dead worker left in `sending`; call once before run()."""
+        async with self._db, self.sessionmaker() as session:
+            count = await outbox.reset_sending(session)
+            await session.commit()
+        if count:
+            log.warning("outbox: %d rows were left in flight by a stopped worker: re-queued", count)
+        return count
+
+    async def run(self, *, until_empty: bool = False) -> None:
+        """Deliver until stop() (or, with until_empty, until no row is pending or in flight)."""
+        load_kinds()
+        ready: deque[Unit] = deque()
+        tasks: set[asyncio.Task[None]] = set()
+        try:
+            while not self._stop.is_set():
+                if len(ready) < self.settings.delivery_concurrency and self._may_claim():
+                    ready.extend(await self._claim())
+                if ready:
+                    await self._slots.acquire()
+                    task = asyncio.create_task(self._deliver(ready.popleft()))
+                    tasks.add(task)
+                    task.add_done_callback(tasks.discard)
+                elif tasks:
+                    await asyncio.wait(tasks, timeout=FLUSH_EVERY)
+                else:
+                    await self._flush()
+                    if not await self._idle(until_empty):
+                        return
+                await self._flush(force=False)
+        finally:
+            await self._shutdown(ready, tasks)
+
+    # --- claiming
+
+    def _may_claim(self) -> bool:
+        return time.monotonic() >= self._dry_until
+
+    async def _claim(self) -> list[Unit]:
+        self._wake.clear()  # a wake() from now on is for rows this claim may not see
+        async with self._db, self.sessionmaker() as session:
+            now = self.clock()
+            rows = await outbox.claim_due(session, now, self.settings.delivery_batch)
+            users = await outbox.users_by_id(session, (row.user_id for row in rows))
+            await self._refresh_figures(session, rows, now)
+            units, closed = self._sort(rows, users, now)
+            for status, group in closed.items():
+                await outbox.finish(session, group.ids, status, now, _reasons(group.reasons))
+            await session.commit()
+        if not rows:
+            self._dry_until = time.monotonic() + FLUSH_EVERY
+        return units
+
+    async def _refresh_figures(
+        self, session: AsyncSession, rows: Sequence[Outbox], now: datetime
+    ) -> None:
+        """A deadline alert says what is missing as of its sending, not of its queuing.
+
+        Quiet hours or a digest may hold it for hours while people contribute; the row then
+        records what was actually sent.
+        """
+        deadlines = [row for row in rows if row.kind == "deadline" and row.campaign_id]
+        figures = await outbox.campaign_figures(session, (row.campaign_id for row in deadlines))
+        for row in deadlines:
+            current = figures.get(row.campaign_id)  # type: ignore[arg-type]
+            if current is not None:
+                ends_at = datetime.fromisoformat(str(row.content["ends_at"]))
+                days = days_to_go(now, ends_at, self.settings.timezone)
+                row.content = {**row.content, **current, "days": days}
+
+    def _sort(
+        self, rows: Sequence[Outbox], users: dict[int, User], now: datetime
+    ) -> tuple[list[Unit], dict[str, Closed]]:
+        closed: dict[str, Closed] = {}
+        by_user: dict[int, list[Outbox]] = {}
+        for row in rows:
+            user = users.get(row.user_id)
+            status, reason = self._verdict(row, user, now)
+            if status is None:
+                by_user.setdefault(row.user_id, []).append(row)
+                continue
+            group = closed.setdefault(status, Closed())
+            group.ids.append(row.id)
+            group.reasons.append(reason)
+            log.info("outbox %s: %s to user %s (%s)", status, row.kind, row.user_id, reason)
+            self.stats[str(status)] += 1
+        units: list[Unit] = []
+        for user_id, user_rows in by_user.items():
+            units.extend(self._units(users[user_id], user_rows, closed))
+        return units, closed
+
+    def _verdict(self, row: Outbox, user: User | None, now: datetime) -> tuple[str | None, str]:
+        if user is None:
+            return OutboxStatus.SKIPPED, "user gone"
+        if user.blocked_at is not None:
+            return OutboxStatus.BLOCKED, "user blocked the bot"
+        if not wanted(row.kind, user):
+            return OutboxStatus.SKIPPED, f"user turned {row.kind} off"
+        if now - row.not_before > self.grace:
+            late = now - row.not_before
+            return OutboxStatus.MISSED, f"{late} late, grace {self.grace}"
+        return None, ""
+
+    def _units(self, user: User, rows: list[Outbox], closed: dict[str, Closed]) -> list[Unit]:
+        locale = pick_locale(user.locale, None, self.settings.default_locale)
+        reader = Reader(locale, self.settings.timezone, self.i18n)
+        good: list[Outbox] = []
+        for row in rows:
+            try:
+                render_item(row, reader)
+                good.append(row)
+            except Exception as error:  # a bad row must not hold back the others
+                log.exception("outbox %s: cannot render row %s", row.kind, row.id)
+                group = closed.setdefault(OutboxStatus.FAILED, Closed())
+                group.ids.append(row.id)
+                group.reasons.append(f"render: {type(error).__name__}: {error}")
+                self.stats[str(OutboxStatus.FAILED)] += 1
+        if not good:
+            return []
+        parts = render_messages(good, reader)
+        return [Unit(user.id, list(part_rows), text) for part_rows, text in parts]  # type: ignore[arg-type]
+
+    # --- sending
+
+    async def _deliver(self, unit: Unit) -> None:
+        try:
+            outcome = await self._send(unit)
+        except Exception as error:  # never lose a row: anything unexpected is retried
+            log.exception("outbox: unexpected error sending to %s", unit.user_id)
+            outcome = Outcome(unit, RETRY, f"{type(error).__name__}: {error}")
+        finally:
+            self._slots.release()
+        if outcome.status != OutboxStatus.SENT:
+            self.chats.release(unit.user_id)
+        self._results.append(outcome)
+
+    async def _send(self, unit: Unit) -> Outcome:
+        await self.chats.turn(unit.user_id)
+        while True:
+            while (left := self.pause.left(self.clock())) > 0:
+                await self.sleep(left)
+            await self.pacer.acquire()
+            if self.pause.left(self.clock()) > 0:
+                continue
+            try:
+                await send_notification(
+                    self.bot,
+                    unit.user_id,
+                    unit.text,
+                    paid=self.paid,
+                    timeout=self.settings.delivery_request_timeout,
+                )
+                return Outcome(unit, OutboxStatus.SENT)
+            except TelegramRetryAfter as error:
+                self.stats["429"] += 1
+                self.pause.start(self.clock(), error.retry_after)
+            except TelegramForbiddenError as error:
+                return Outcome(unit, OutboxStatus.BLOCKED, error.message)
+            except TelegramBadRequest as error:
+                return Outcome(unit, OutboxStatus.FAILED, error.message)
+            except (TelegramServerError, TelegramNetworkError, TelegramUnauthorizedError) as error:
+                return Outcome(unit, RETRY, f"{type(error).__name__}: {error.message}")
+            except TimeoutError:
+                return Outcome(unit, RETRY, "timeout")
+            except TelegramAPIError as error:
+                return Outcome(unit, OutboxStatus.FAILED, f"{type(error).__name__}: {error}")
+
+    # --- recording
+
+    async def _flush(self, force: bool = True) -> None:
+        due = time.monotonic() - self._last_flush >= FLUSH_EVERY
+        if not self._results or not (force or due or len(self._results) >= FLUSH_SIZE):
+            return
+        results, self._results = self._results, []
+        self._last_flush = time.monotonic()
+        async with self._db, self.sessionmaker() as session:
+            now = self.clock()
+            await self._record(session, results, now)
+            await session.commit()
+
+    async def _record(self, session: AsyncSession, results: list[Outcome], now: datetime) -> None:
+        by_status: dict[tuple[str, str | None], list[int]] = {}
+        blocked: list[int] = []
+        for result in results:
+            status, error = result.status, result.error
+            if status == RETRY:
+                status, error = await self._retry(session, result, now)
+                if status == RETRY:
+                    continue
+            if status == OutboxStatus.BLOCKED:
+                blocked.append(result.unit.user_id)
+            by_status.setdefault((status, error), []).extend(result.unit.ids)
+            self.stats[str(status)] += 1
+            self._log(result.unit, status, error)
+        for (status, error), ids in by_status.items():
+            await outbox.finish(session, ids, status, now, error, tried=True)
+        await outbox.block_users(session, blocked, now)
+
+    async def _retry(
+        self, session: AsyncSession, result: Outcome, now: datetime
+    ) -> tuple[str, str | None]:
+        unit, attempts = result.unit, result.unit.attempts
+        if attempts >= self.settings.delivery_max_attempts:
+            return OutboxStatus.FAILED, f"gave up after {attempts} attempts: {result.error}"
+        delay = min(
+            self.settings.delivery_backoff_base * 2 ** (attempts - 1),
+            self.settings.delivery_backoff_max,
+        )
+        await outbox.retry_later(
+            session, unit.ids, now + timedelta(seconds=delay), result.error or ""
+        )
+        self.stats["retry"] += 1
+        log.info("outbox: retry to %s in %.1fs (%s)", unit.user_id, delay, result.error)
+        return RETRY, None
+
+    def _log(self, unit: Unit, status: str, error: str | None) -> None:
+        kinds = ",".join(row.kind for row in unit.rows)
+        if status == OutboxStatus.SENT:
+            log.debug("outbox sent: %s to user %s", kinds, unit.user_id)
+        else:
+            log.info("outbox %s: %s to user %s (%s)", status, kinds, unit.user_id, error)
+
+    # --- idling and stopping
+
+    async def _idle(self, until_empty: bool) -> bool:
+        """Sleep until the next row is due or wake(); False when until_empty and nothing is left."""
+        async with self.sessionmaker() as session:
+            next_due = await outbox.next_due(session)
+        if next_due is None and until_empty:
+            return False
+        if self._stop.is_set():  # stop() came during the read: do not start a sleep
+            return True
+        wait = self.settings.delivery_idle_seconds
+        if next_due is not None:
+            wait = min(wait, (next_due - self.clock()).total_seconds())
+        if wait <= 0:
+            self._dry_until = 0.0
+            return True
+        waker = asyncio.create_task(self._wake.wait())
+        sleeper = asyncio.create_task(self.sleep(wait))
+        await asyncio.wait({waker, sleeper}, return_when=asyncio.FIRST_COMPLETED)
+        for task in (waker, sleeper):
+            task.cancel()
+        self._dry_until = 0.0
+        return True
+
+    async def _shutdown(self, ready: deque[Unit], tasks: set[asyncio.Task[None]]) -> None:
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+        await self._flush()
+        if ready:
+            async with self._db, self.sessionmaker() as session:
+                await outbox.release(session, [i for unit in ready for i in unit.ids])
+                await session.commit()
+        log.info("outbox: worker stopped; %s", dict(self.stats))
+
+
+def _reasons(reasons: list[str]) -> str | None:
+    distinct = sorted(set(reasons))
+    return "; ".join(distinct) if distinct else None

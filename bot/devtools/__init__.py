@@ -1,0 +1,1 @@
+"""Tools for developers, tests and benchmarks: the fake Bot API and the terminal sandbox."""

@@ -1,0 +1,314 @@
+"""French communes gazetteer: lookups by INSEE code, postcode, name and position.
+
+Loaded once at start-up from `storage/data/fr_communes.csv` and kept in memory (about 25 MB).
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import gc
+import heapq
+import json
+import math
+import re
+import sys
+import unicodedata
+from bisect import bisect_left
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from pathlib import Path
+
+from storage.geo import KM_PER_DEGREE, haversine_km, lon_scale
+
+DATA_DIR = Path(__file__).resolve().parents[2] / "storage" / "data"
+COMMUNES_PATH = DATA_DIR / "fr_communes.csv"
+DIVISIONS_PATH = DATA_DIR / "fr_divisions.json"
+
+SUGGESTION_CUTOFF = 0.75
+# Names sharing the most trigrams with the query are the only ones difflib scores: scoring all
+# 33,000 distinct names would take tens of milliseconds per search.
+FUZZY_CANDIDATES = 80
+SHARED_POINT_MAX_KM = 100.0  # 99 % of communes lie within 72 km of their département's centroid
+GRID_DEGREES = 0.1  # cell of the nearest-commune index: about 11 km by 7 km in France
+MAX_GRID_RINGS = 30  # beyond this (about 300 km of sea), fall back to a full scan
+
+# Letters NFKD does not decompose, and the combining marks (accents) it splits off.
+_FOLD = str.maketrans(
+    {"œ": "oe", "æ": "ae", "ß": "ss", "ø": "o", "ł": "l", "đ": "d"}
+    | {chr(mark): None for mark in range(0x300, 0x370)}
+)
+_NON_ALNUM = re.compile(r"[^0-9a-z]+")
+_COLUMNS = ["insee", "name", "postcodes", "department", "region", "population", "lat", "lon"]
+_SAINT_WORDS = {"st": "saint", "ste": "sainte"}
+_POSTCODE = re.compile(r"\d{5}")
+_INSEE = re.compile(r"2[ab]\d{3}", re.IGNORECASE)
+
+
+def normalise(text: str) -> str:
+    """Accent-, case- and punctuation-insensitive form of a place name ("ST-LÔ" → "saint lo")."""
+    folded = text.lower()
+    if not folded.isascii():
+        folded = unicodedata.normalize("NFKD", folded).translate(_FOLD)
+    words = _NON_ALNUM.sub(" ", folded).split()
+    if "st" in words or "ste" in words:
+        words = [_SAINT_WORDS.get(word, word) for word in words]
+    return " ".join(words)
+
+
+@dataclass(frozen=True, slots=True)
+class Commune:
+    insee: str
+    name: str
+    postcodes: tuple[str, ...]
+    department: str
+    region: str
+    population: int
+    lat: float | None
+    lon: float | None
+
+    @property
+    def has_point(self) -> bool:
+        return self.lat is not None and self.lon is not None
+
+
+_Point = tuple[float, float, Commune]
+
+
+@dataclass(frozen=True, slots=True)
+class LookupResult:
+    matches: list[Commune] = field(default_factory=list)
+    suggestions: list[Commune] = field(default_factory=list)
+
+
+def _by_population(communes: list[Commune]) -> tuple[Commune, ...]:
+    if len(communes) == 1:
+        return (communes[0],)
+    return tuple(sorted(communes, key=lambda c: (-c.population, c.insee)))
+
+
+def _trigrams(name: str) -> set[str]:
+    padded = f"  {name} "
+    return {padded[i : i + 3] for i in range(len(padded) - 2)}
+
+
+def _read_communes(path: Path) -> list[Commune]:
+    intern = sys.intern  # department, region and postcodes repeat: share one string each
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = csv.reader(handle)
+        header = next(rows)
+        if header != _COLUMNS:
+            raise ValueError(f"unexpected columns in {path}: {header}")
+        return [
+            Commune(
+                insee=intern(insee),  # shared with the campaign index
+                name=name,
+                postcodes=tuple(map(intern, postcodes.split())),
+                department=intern(department),
+                region=intern(region),
+                population=int(population or 0),
+                lat=float(lat) if lat else None,
+                lon=float(lon) if lon else None,
+            )
+            for insee, name, postcodes, department, region, population, lat, lon in rows
+        ]
+
+
+def _drop_doubtful_points(communes: list[Commune]) -> list[Commune]:
+    """Withdraw the points the data joined to the wrong commune.
+
+    The coordinates were joined to communes by name within a region, so homonyms (five Beaulieu
+    in Auvergne-Rhône-Alpes, Mulhouse and Mulhausen) received one and the same point. A shared
+    point is kept only by the commune whose département it clearly lies in (its centroid within
+    SHARED_POINT_MAX_KM and at most half as far as the runner-up's); the others lose it, as a
+    wrong point would send residents to projects a hundred kilometres away.
+    """
+    sharing: defaultdict[tuple[float, float], list[Commune]] = defaultdict(list)
+    for commune in communes:
+        if commune.lat is not None and commune.lon is not None:
+            sharing[commune.lat, commune.lon].append(commune)
+    sums: defaultdict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
+    for (lat, lon), group in sharing.items():
+        if len(group) == 1:
+            total = sums[group[0].department]
+            total[0], total[1], total[2] = total[0] + lat, total[1] + lon, total[2] + 1
+    centroids = {dep: (t[0] / t[2], t[1] / t[2]) for dep, t in sums.items()}
+    withdrawn: set[str] = set()
+    for (lat, lon), group in sharing.items():
+        if len(group) == 1:
+            continue
+        ranked = sorted(
+            (haversine_km(lat, lon, *centroids[c.department]), c.insee)
+            if c.department in centroids
+            else (math.inf, c.insee)
+            for c in group
+        )
+        (best_km, best), (second_km, _) = ranked[0], ranked[1]
+        keep = best if best_km <= SHARED_POINT_MAX_KM and best_km <= second_km / 2 else None
+        withdrawn.update(c.insee for c in group if c.insee != keep)
+    return [replace(c, lat=None, lon=None) if c.insee in withdrawn else c for c in communes]
+
+
+def _grid_cell(lat: float, lon: float) -> tuple[int, int]:
+    return math.floor(lat / GRID_DEGREES), math.floor(lon / GRID_DEGREES)
+
+
+def _ring_bound_km(lat: float, ring: int) -> float:
+    """Lower bound of the distance from a point to anything outside the `ring` rings around it.
+
+    The narrowest side of a cell is its width in longitude at the latitude furthest from the
+    equator that the rings reach; 0.99 covers the gap between a parallel and a great circle.
+    """
+    edge_lat = min(89.9, abs(lat) + (ring + 1) * GRID_DEGREES)
+    return 0.99 * ring * GRID_DEGREES * KM_PER_DEGREE * lon_scale(edge_lat)
+
+
+class Gazetteer:
+    """In-memory indexes over the communes; build it with `Gazetteer.load()`."""
+
+    def __init__(self, communes: list[Commune], divisions: dict[str, dict[str, str]]) -> None:
+        self._by_insee = {c.insee: c for c in communes}
+        postcode_lists: defaultdict[str, list[Commune]] = defaultdict(list)
+        name_lists: defaultdict[str, list[Commune]] = defaultdict(list)
+        grid_lists: defaultdict[tuple[int, int], list[_Point]] = defaultdict(list)
+        for commune in communes:
+            for postcode in commune.postcodes:
+                postcode_lists[postcode].append(commune)
+            name_lists[normalise(commune.name)].append(commune)
+            if "(" in commune.name:  # "Bors (Canton de Charente-Sud)" is found as "Bors" too
+                name_lists[normalise(commune.name.partition("(")[0])].append(commune)
+            if commune.lat is not None and commune.lon is not None:
+                point = (commune.lat, commune.lon, commune)
+                grid_lists[_grid_cell(commune.lat, commune.lon)].append(point)
+        self._by_postcode = {k: _by_population(v) for k, v in postcode_lists.items()}
+        self._by_name = {k: _by_population(v) for k, v in name_lists.items()}
+        self._grid = {k: tuple(v) for k, v in grid_lists.items()}
+        self._points = tuple(p for cell in self._grid.values() for p in cell)
+        # Distinct normalised names, sorted for prefix search.
+        self._names = sorted(self._by_name)
+        self._name_population = [self._by_name[n][0].population for n in self._names]
+        self._departments = divisions.get("departments", {})
+        self._regions = divisions.get("regions", {})
+
+    @classmethod
+    def load(cls, path: Path | None = None, divisions_path: Path | None = None) -> Gazetteer:
+        with (divisions_path or DIVISIONS_PATH).open(encoding="utf-8") as handle:
+            divisions = json.load(handle)
+        # Building a million small objects triggers repeated full collections that find no
+        # garbage; pausing the collector during the build halves the load time.
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            communes = _drop_doubtful_points(_read_communes(path or COMMUNES_PATH))
+            return cls(communes, divisions)
+        finally:
+            if was_enabled:
+                gc.enable()
+
+    def __len__(self) -> int:
+        return len(self._by_insee)
+
+    def __iter__(self) -> Iterator[Commune]:
+        return iter(self._by_insee.values())
+
+    def by_insee(self, code: str) -> Commune | None:
+        return self._by_insee.get(code.strip().upper())
+
+    def by_postcode(self, code: str) -> list[Commune]:
+        return list(self._by_postcode.get(code.strip(), ()))
+
+    def by_name(self, name: str) -> list[Commune]:
+        return list(self._by_name.get(normalise(name), ()))
+
+    def search(self, query: str, limit: int = 8) -> LookupResult:
+        """Postcode, INSEE code or name; suggestions of close names when nothing matches exactly."""
+        compact = query.replace(" ", "")
+        if _POSTCODE.fullmatch(compact) or _INSEE.fullmatch(compact):
+            matches = self.by_postcode(compact)[:limit]
+            commune = None if matches else self.by_insee(compact)
+            return LookupResult(matches=[commune] if commune else matches)
+        key = normalise(query)
+        if not key:
+            return LookupResult()
+        if key in self._by_name:
+            return LookupResult(matches=list(self._by_name[key][:limit]))
+        names = set(self._close_names(key, limit)) | set(self._prefixed_names(key, limit))
+        communes = [c for name in names for c in self._by_name[name]]
+        return LookupResult(suggestions=list(_by_population(communes)[:limit]))
+
+    @cached_property
+    def _trigram_index(self) -> dict[str, list[int]]:
+        """Trigram → indexes of the names holding it; built on the first typo, not at load."""
+        postings: defaultdict[str, list[int]] = defaultdict(list)
+        for index, name in enumerate(self._names):
+            for gram in _trigrams(name):
+                postings[gram].append(index)
+        return dict(postings)
+
+    def _close_names(self, key: str, limit: int) -> list[str]:
+        shared: Counter[int] = Counter()
+        for gram in _trigrams(key):
+            shared.update(self._trigram_index.get(gram, ()))
+        candidates = [self._names[index] for index, _ in shared.most_common(FUZZY_CANDIDATES)]
+        return difflib.get_close_matches(key, candidates, n=limit, cutoff=SUGGESTION_CUTOFF)
+
+    def _prefixed_names(self, key: str, limit: int) -> list[str]:
+        if len(key) < 3:
+            return []
+        start = bisect_left(self._names, key)
+        end = bisect_left(self._names, key + "\x7f", lo=start)
+        return [
+            self._names[i]
+            for i in heapq.nlargest(limit, range(start, end), key=self._name_population.__getitem__)
+        ]
+
+    def point_for(self, commune: Commune) -> tuple[float, float] | None:
+        """The commune's own point; never a neighbour's (ask for a shared location instead)."""
+        if commune.lat is None or commune.lon is None:
+            return None
+        return commune.lat, commune.lon
+
+    def point_for_postcode(self, code: str) -> tuple[float, float] | None:
+        """The point of the most populous commune with this postcode that has one."""
+        for commune in self._by_postcode.get(code.strip(), ()):
+            point = self.point_for(commune)
+            if point is not None:
+                return point
+        return None
+
+    def nearest(self, lat: float, lon: float) -> Commune | None:
+        """The nearest commune with a point, searched ring by ring in the grid index."""
+        row, col = _grid_cell(lat, lon)
+        best: Commune | None = None
+        best_km = math.inf
+        for ring in range(MAX_GRID_RINGS + 1):
+            if best is not None and _ring_bound_km(lat, ring - 1) >= best_km:
+                return best
+            for point_lat, point_lon, commune in self._ring(row, col, ring):
+                km = haversine_km(lat, lon, point_lat, point_lon)
+                if km < best_km:
+                    best, best_km = commune, km
+        if best is not None and _ring_bound_km(lat, MAX_GRID_RINGS) >= best_km:
+            return best
+        if not self._points:
+            return None
+        # Far out at sea: scan everything.
+        return min(self._points, key=lambda p: haversine_km(lat, lon, p[0], p[1]))[2]
+
+    def _ring(self, row: int, col: int, ring: int) -> list[_Point]:
+        if ring == 0:
+            return list(self._grid.get((row, col), ()))
+        found: list[_Point] = []
+        for r in range(row - ring, row + ring + 1):
+            step = 1 if r in (row - ring, row + ring) else 2 * ring
+            for c in range(col - ring, col + ring + 1, step):
+                found.extend(self._grid.get((r, c), ()))
+        return found
+
+    def department_name(self, code: str) -> str | None:
+        return self._departments.get(code)
+
+    def region_name(self, code: str) -> str | None:
+        return self._regions.get(code)

@@ -1,0 +1,1 @@
+"""Campaigns coming in from files (rows validated one by one) and the demo data."""

@@ -1,0 +1,126 @@
+"""A campaign's card: the text and its buttons."""
+
+from datetime import datetime
+from html import escape
+from urllib.parse import quote
+
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
+
+from bot.domain.gazetteer import Gazetteer
+from bot.ui import formatting
+from bot.ui.callbacks import FollowToggle
+from bot.ui.listing import ListState, category_label, commune_name
+from bot.ui.progress import locale, progress_line, time_left
+from storage.geo import haversine_km
+from storage.models import Campaign
+
+DESCRIPTION_LIMIT = 600
+MESSAGE_LIMIT = 4096  # Telegram's limit for a message's text
+
+
+def deep_link(bot_username: str, campaign_id: int) -> str:
+    return f"https://t.me/{bot_username}?start=p_{campaign_id}"
+
+
+def card_text(
+    campaign: Campaign,
+    gazetteer: Gazetteer,
+    now: datetime,
+    tz: str,
+    origin: tuple[float, float] | None,
+) -> str:
+    lang = locale()
+    place = escape(commune_name(gazetteer, campaign.commune_insee))
+    if origin is not None:
+        km = haversine_km(origin[0], origin[1], campaign.lat, campaign.lon)
+        place = _("list.place_distance").format(place=place, distance=formatting.distance(km, lang))
+    description = campaign.description or ""
+    if len(description) > DESCRIPTION_LIMIT:
+        description = description[: DESCRIPTION_LIMIT - 1].rstrip() + "…"
+    lines = [
+        f"<b>{escape(campaign.title)}</b>",
+        _("card.holder").format(holder=escape(campaign.holder)),
+        _("card.place").format(place=place),
+        _("card.category").format(category=category_label(campaign.category)),
+    ]
+    if description:
+        lines += ["", escape(description)]
+    lines += [
+        "",
+        _("card.raised").format(
+            raised=formatting.money(campaign.raised_cents, lang),
+            goal=formatting.money(campaign.goal_cents, lang),
+        ),
+        progress_line(campaign.raised_cents, campaign.goal_cents),
+        ngettext("card.backers", "card.backers_plural", campaign.backers).format(
+            count=campaign.backers
+        ),
+        _("card.dates").format(
+            start=formatting.date(campaign.starts_at, lang, tz),
+            end=formatting.date(campaign.ends_at, lang, tz),
+            time_left=time_left(campaign.starts_at, campaign.ends_at, now, tz),
+        ),
+    ]
+    tail = []
+    if campaign.url:
+        tail = ["", _("card.contribute").format(url=escape(campaign.url, quote=True))]
+    rewards = [
+        _("card.reward").format(
+            title=escape(reward.title), price=formatting.money(reward.price_cents, lang)
+        )
+        for reward in campaign.rewards
+    ]
+    if rewards:
+        lines += ["", _("card.rewards"), *fitting(rewards, lines + tail)]
+    return "\n".join(lines + tail)
+
+
+def telegram_length(text: str) -> int:
+    """Telegram counts UTF-16 code units; the HTML source is never shorter than what it shows."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def fitting(items: list[str], around: list[str], limit: int = MESSAGE_LIMIT) -> list[str]:
+    """As many of `items` as fit in one message beside the `around` lines, then a line that
+    says how many more there are (the campaign's page lists them all)."""
+    used = telegram_length("\n".join(around)) + 2
+    kept: list[str] = []
+    for index, item in enumerate(items):
+        more = len(items) - index
+        note = ngettext("card.more_rewards", "card.more_rewards_plural", more).format(count=more)
+        if used + telegram_length(item) + 1 + telegram_length(note) + 1 > limit:
+            return [*kept, note]
+        kept.append(item)
+        used += telegram_length(item) + 1
+    return kept
+
+
+def card_keyboard(
+    campaign: Campaign, following: bool, state: ListState | None, bot_username: str
+) -> InlineKeyboardMarkup:
+    context = {}
+    if state is not None:
+        context = {
+            "src": state.src,
+            "page": state.page,
+            "cat": state.cat,
+            "st": state.st,
+            "q": state.q,
+        }
+    follow = InlineKeyboardButton(
+        text=_("card.unfollow") if following else _("card.follow"),
+        callback_data=FollowToggle(id=campaign.id, on=not following, **context).pack(),
+    )
+    link = deep_link(bot_username, campaign.id)
+    share = InlineKeyboardButton(
+        text=_("card.share"),
+        url=f"https://t.me/share/url?url={quote(link, safe='')}&text={quote(campaign.title)}",
+    )
+    rows = [[follow, share]]
+    if campaign.url:
+        rows.append([InlineKeyboardButton(text=_("card.open_page"), url=campaign.url)])
+    if state is not None:
+        rows.append([InlineKeyboardButton(text=_("card.back"), callback_data=state.view().pack())])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
