@@ -41,8 +41,8 @@ from common import NOW, ROOT, bench_url, campaign_rows, fresh_database, insert_r
 from sqlalchemy.engine import make_url
 from webhook_chats import STEPS, Feeder, Replies, Resident, Texts, Webhook
 
-from bot.fakeapi import FakeBotAPI
-from bot.gazetteer import Commune, Gazetteer
+from bot.devtools.fakeapi import FakeBotAPI
+from bot.domain.gazetteer import Commune, Gazetteer
 from storage.db import create_engine, migrate
 from storage.models import Campaign
 

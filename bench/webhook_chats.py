@@ -15,12 +15,12 @@ from typing import Any
 
 import aiohttp
 
-from bot.callbacks import CardView, FollowToggle, RadiusPick
-from bot.fakeapi import Call, FakeBotAPI, Params
-from bot.fakeapi.entities import command_entities
-from bot.fakeapi.records import Signal
-from bot.gazetteer import Commune
+from bot.devtools.fakeapi import Call, FakeBotAPI, Params
+from bot.devtools.fakeapi.entities import command_entities
+from bot.devtools.fakeapi.records import Signal
+from bot.domain.gazetteer import Commune
 from bot.i18n import create_i18n
+from bot.ui.callbacks import CardView, FollowToggle, RadiusPick
 
 RADIUS_KM = 10
 STEPS = ("/start", "place", "radius", "/nearby", "card", "follow", "/following")

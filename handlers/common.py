@@ -1,6 +1,5 @@
 """/start (with deep links), /help, and what no other handler took."""
 
-
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext

@@ -112,20 +112,14 @@ def _paris(y: int, m: int, d: int, hh: int, mm: int = 0) -> datetime:
 
 def test_days_between_end_of_day_boundaries() -> None:
     now = _paris(2026, 11, 23, 9)
-    assert (
-        clock.days_between(now, _paris(2026, 11, 23, 23, 59), "Europe/Paris") == 0
-    )  # ends today
+    assert clock.days_between(now, _paris(2026, 11, 23, 23, 59), "Europe/Paris") == 0  # ends today
     assert clock.days_between(now, _paris(2026, 11, 24, 0, 0), "Europe/Paris") == 1
     assert (
-        clock.days_between(
-            _paris(2026, 11, 23, 23, 59), _paris(2026, 11, 24, 0, 1), "Europe/Paris"
-        )
+        clock.days_between(_paris(2026, 11, 23, 23, 59), _paris(2026, 11, 24, 0, 1), "Europe/Paris")
         == 1
     )
     assert clock.days_between(now, _paris(2026, 12, 23, 9), "Europe/Paris") == 30
-    assert (
-        clock.days_between(now, _paris(2026, 11, 20, 9), "Europe/Paris") == 0
-    )  # already over
+    assert clock.days_between(now, _paris(2026, 11, 20, 9), "Europe/Paris") == 0  # already over
 
 
 def test_days_between_counts_paris_days_not_utc_days() -> None:
@@ -146,15 +140,10 @@ def test_days_between_across_the_dst_change() -> None:
     # From just before midnight on the 24th: 24 h later is still the 25th (a 25-hour day).
     before = datetime(2026, 10, 24, 21, 59, tzinfo=UTC)  # 23:59 CEST on the 24th
     assert clock.days_between(before, before + timedelta(hours=24), "Europe/Paris") == 1
-    assert (
-        clock.days_between(before, before + timedelta(hours=25, minutes=1), "Europe/Paris")
-        == 2
-    )
+    assert clock.days_between(before, before + timedelta(hours=25, minutes=1), "Europe/Paris") == 2
     # Spring forward, 2026-03-29: a 23-hour day.
     march = datetime(2026, 3, 28, 22, 30, tzinfo=UTC)  # 23:30 CET on the 28th
     assert (
         clock.days_between(march, march + timedelta(hours=23), "Europe/Paris") == 1
     )  # 23:30 CEST, 29th
-    assert (
-        clock.days_between(march, march + timedelta(hours=23, minutes=31), "Europe/Paris") == 2
-    )
+    assert clock.days_between(march, march + timedelta(hours=23, minutes=31), "Europe/Paris") == 2

@@ -14,7 +14,7 @@ import pytest
 from aiogram.utils.i18n import I18n
 from sqlalchemy import select
 
-from bot.fakeapi import FakeBotAPI
+from bot.devtools.fakeapi import FakeBotAPI
 from storage.db import create_engine, create_sessionmaker
 from storage.models import User
 from tests.e2e import TOKEN, Harness, plain

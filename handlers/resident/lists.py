@@ -1,6 +1,5 @@
 """/nearby, /search, /following and the buttons that turn and filter their pages."""
 
-
 from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.fsm.context import FSMContext
