@@ -22,8 +22,9 @@ demo: $(STAMP) ## load the demo campaigns into DATABASE_URL
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
-test: $(STAMP) lint ## lint, then the test suite (on PostgreSQL too when TEST_DATABASE_URL is set)
+test: $(STAMP) lint ## lint (ruff, mypy), then the test suite (on PostgreSQL too when TEST_DATABASE_URL is set)
 	$(BIN)/python -m pytest
 
 bench: $(STAMP) ## the benchmarks (about 10 minutes); each prints its figures as JSON on its last line

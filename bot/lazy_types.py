@@ -12,15 +12,29 @@ This module must be imported before aiogram (bot/__init__.py does it).
 """
 
 import sys
+from importlib.metadata import version
 from typing import Any
 
 from pydantic import BaseModel
+
+# The release whose import this module intercepts (its model_rebuild calls, its namespaces).
+WRITTEN_FOR = "3.31.0"
 
 DEFERRED: list[type[BaseModel]] = []
 NAMESPACE: dict[str, Any] = {}
 
 
+def check_version(found: str) -> None:
+    """Fail loudly on another aiogram: what this module relies on is not aiogram's public API."""
+    if found != WRITTEN_FOR:
+        raise RuntimeError(
+            f"bot.lazy_types was written for aiogram {WRITTEN_FOR}, not {found}: check that"
+            " tests/test_lazy_types.py passes on it, then update WRITTEN_FOR"
+        )
+
+
 def _defer_aiogram_types() -> None:
+    check_version(version("aiogram"))
     if "aiogram.types" in sys.modules:
         return  # already imported (and built) elsewhere: nothing to save
     original = BaseModel.model_rebuild.__func__  # type: ignore[attr-defined]
@@ -28,7 +42,7 @@ def _defer_aiogram_types() -> None:
     def deferred_rebuild(cls: type[BaseModel], *args: Any, **kwargs: Any) -> bool | None:
         namespace = kwargs.get("_types_namespace")
         if namespace is None or args or len(kwargs) > 1:
-            return original(cls, *args, **kwargs)  # type: ignore[no-any-return]
+            return original(cls, *args, **kwargs)
         # One namespace dict shared by all the types (a copy each would cost ~30 MB).
         cls.__pydantic_parent_namespace__ = namespace
         NAMESPACE.update(namespace)
@@ -42,7 +56,7 @@ def _defer_aiogram_types() -> None:
         import aiogram.types
         import aiogram.types.base
     finally:
-        BaseModel.model_rebuild = classmethod(original)  # type: ignore[method-assign]
+        BaseModel.model_rebuild = classmethod(original)  # type: ignore[assignment,method-assign]
     # API methods are built on first use too; their schemas include the types they take, whose
     # forward references resolve in the namespace of the model being built: give them the types'.
     for name in aiogram.methods.__all__:

@@ -12,10 +12,10 @@ Only for SQLite files; PostgreSQL goes through the async engine.
 
 import logging
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Column, bindparam, select
+from sqlalchemy import ColumnElement, bindparam, select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -29,7 +29,12 @@ class Unavailable(Exception):
 class RowReader:
     """SELECT columns WHERE key = ?, returning the columns' Python values (or None)."""
 
-    def __init__(self, connection: sqlite3.Connection, dialect: Dialect, columns: Sequence[Column]):
+    def __init__(
+        self,
+        connection: sqlite3.Connection,
+        dialect: Dialect,
+        columns: Sequence[ColumnElement[Any]],
+    ):
         key = columns[0].table.primary_key.columns.values()[0]
         statement = select(*columns).where(key == bindparam("key"))
         self._sql = str(statement.compile(dialect=dialect))
@@ -37,7 +42,7 @@ class RowReader:
         processors = [
             column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns
         ]
-        self._convert: list[Callable[[Any], Any] | None] = processors
+        self._convert: list[Any] = processors
 
     def close(self) -> None:
         self._connection.close()

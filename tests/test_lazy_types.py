@@ -70,3 +70,11 @@ def test_a_method_subclassed_later_builds() -> None:
     )
     request = QuietSend(chat_id=1, text="hi", reply_markup=markup)
     assert request.reply_markup.inline_keyboard[0][0].url == "https://a.b"
+
+
+def test_another_aiogram_release_is_refused_loudly() -> None:
+    from bot import lazy_types
+
+    lazy_types.check_version(lazy_types.WRITTEN_FOR)  # the pinned one passes
+    with pytest.raises(RuntimeError, match="written for aiogram"):
+        lazy_types.check_version("3.32.0")

@@ -22,8 +22,8 @@ async def print_counts(settings: Settings, text: Text) -> int:
     if not rows:
         print(text("cli.outbox.empty"))
         return 0
-    status, kind, count = (text(f"cli.outbox.{key}") for key in ("status", "kind", "count"))
-    print(f"{status:<10} {kind:<14} {count:>8}")
+    heads = [text(f"cli.outbox.{key}") for key in ("status", "kind", "count")]
+    print(f"{heads[0]:<10} {heads[1]:<14} {heads[2]:>8}")
     totals: dict[str, int] = {}
     for status, kind, count in rows:
         print(f"{status:<10} {kind:<14} {count:>8}")

@@ -16,7 +16,6 @@ moves only with its commit). APScheduler's own shutdown would cancel it and log 
 """
 
 import asyncio
-import importlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -25,6 +24,8 @@ from typing import Any
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.delivery.alerts import ScanReport, scan
+from bot.domain.clock import Clock
 from bot.settings import Settings
 from storage.models import utcnow
 
@@ -36,19 +37,12 @@ STOP_GRACE = 5.0  # seconds a running job may take to finish when the bot stops
 async def alert_scan(
     sessionmaker: async_sessionmaker[AsyncSession],
     settings: Settings,
-    clock: Callable[[], datetime] = utcnow,
+    clock: Clock = utcnow,
     wake: Callable[[], None] | None = None,
-) -> Any:
+) -> ScanReport:
     """Queue the alerts that became due (bot.delivery.alerts.scan), in one transaction."""
-    try:
-        alerts = importlib.import_module("bot.delivery.alerts")
-    except ModuleNotFoundError as error:
-        if error.name != "bot.delivery.alerts":
-            raise
-        log.warning("alert scan: bot.delivery.alerts is not there yet")
-        return None
     async with sessionmaker() as session:
-        result = await alerts.scan(session, now=clock(), settings=settings)
+        result = await scan(session, now=clock(), settings=settings)
         await session.commit()
     log.info("alert scan: %s", result)
     if wake is not None:

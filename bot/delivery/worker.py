@@ -194,9 +194,10 @@ class DeliveryWorker:
         records what was actually sent.
         """
         deadlines = [row for row in rows if row.kind == "deadline" and row.campaign_id]
-        figures = await outbox.campaign_figures(session, (row.campaign_id for row in deadlines))
+        ids = [row.campaign_id for row in deadlines if row.campaign_id is not None]
+        figures = await outbox.campaign_figures(session, ids)
         for row in deadlines:
-            current = figures.get(row.campaign_id)  # type: ignore[arg-type]
+            current = figures.get(row.campaign_id or 0)
             if current is not None:
                 ends_at = datetime.fromisoformat(str(row.content["ends_at"]))
                 days = days_to_go(now, ends_at, self.settings.timezone)
@@ -371,7 +372,7 @@ class DeliveryWorker:
             self._dry_until = 0.0
             return True
         waker = asyncio.create_task(self._wake.wait())
-        sleeper = asyncio.create_task(self.sleep(wait))
+        sleeper: asyncio.Future[Any] = asyncio.ensure_future(self.sleep(wait))
         await asyncio.wait({waker, sleeper}, return_when=asyncio.FIRST_COMPLETED)
         for task in (waker, sleeper):
             task.cancel()

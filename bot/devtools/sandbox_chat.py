@@ -9,6 +9,7 @@ import queue
 import re
 import threading
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import NamedTuple
 
 from aiogram.utils.i18n import I18n
@@ -183,9 +184,12 @@ class SandboxChat:
         while True:
             seen = len(self.fake.calls)
             with contextlib.suppress(TimeoutError):
-                await self.fake.wait_for(lambda seen=seen: len(self.fake.calls) > seen, 3600)
+                await self.fake.wait_for(partial(self._more_calls_than, seen), 3600)
             if not self._busy:
                 self.flush()
+
+    def _more_calls_than(self, seen: int) -> bool:
+        return len(self.fake.calls) > seen
 
     def flush(self) -> None:
         """Print the bot's new and edited messages, pop-ups and reply keyboard since last time."""

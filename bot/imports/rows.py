@@ -242,8 +242,8 @@ def _place(
     postcode = postcode.zfill(5) if postcode.isdigit() else postcode
     commune = _commune(commune_text, postcode, gazetteer) if commune_text else None
     if lat_text or lon_text:
-        point = _coordinates(lat_text, lon_text)
-        return commune or gazetteer.nearest(*point), point
+        given = _coordinates(lat_text, lon_text)
+        return commune or gazetteer.nearest(*given), given
     if commune is not None:
         point = gazetteer.point_for(commune)
         if point is None:

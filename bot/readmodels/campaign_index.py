@@ -188,10 +188,10 @@ class CampaignIndex:
     def _new_slot(self) -> int:
         if self._free:
             return self._free.pop()
-        for column in (self._id, self._goal, self._raised):
-            column.append(0)
-        for column in (self._lat, self._lon, self._starts, self._ends):
-            column.append(0.0)
+        for ints in (self._id, self._goal, self._raised):
+            ints.append(0)
+        for floats in (self._lat, self._lon, self._starts, self._ends):
+            floats.append(0.0)
         self._title.append(b"")
         self._insee.append(None)
         self._category.append("")

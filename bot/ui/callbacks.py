@@ -3,7 +3,7 @@
 from typing import Annotated
 
 from aiogram.filters.callback_data import CallbackData
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 # Out-of-range numbers fail validation, so the button is "no longer available" like any other
 # bad data, instead of reaching the database (PostgreSQL's integer ids stop at 2^31 - 1).
@@ -11,43 +11,35 @@ RowId = Annotated[int, Field(ge=1, le=2**31 - 1)]
 Page = Annotated[int, Field(ge=0, le=100_000)]
 
 
-class ListView(CallbackData, prefix="l"):
-    """A page of a list: src is n (nearby), s (search) or f (following)."""
+class ListContext(BaseModel):
+    """Where a list stands: which list (src: n nearby, s search, f following), its page, its
+    filters and the search's digest. Every button of a list, and of a card opened from one,
+    carries it, so that Back returns to the same page."""
 
-    src: str
+    src: str = ""
     page: Page = 0
     cat: str = "*"
     st: str = "lu"
     q: str = ""
 
 
-class ListFilter(CallbackData, prefix="lf"):
+class ListView(ListContext, CallbackData, prefix="l"):
+    """A page of a list."""
+
+
+class ListFilter(ListContext, CallbackData, prefix="lf"):
     """Show the choices of one filter (what: c category, s status) for a list."""
 
     what: str
-    src: str
-    cat: str = "*"
-    st: str = "lu"
-    q: str = ""
 
 
-class CardView(CallbackData, prefix="c"):
+class CardView(ListContext, CallbackData, prefix="c"):
     id: RowId
-    src: str = ""
-    page: Page = 0
-    cat: str = "*"
-    st: str = "lu"
-    q: str = ""
 
 
-class FollowToggle(CallbackData, prefix="fw"):
+class FollowToggle(ListContext, CallbackData, prefix="fw"):
     id: RowId
     on: bool
-    src: str = ""
-    page: Page = 0
-    cat: str = "*"
-    st: str = "lu"
-    q: str = ""
 
 
 class PlacePick(CallbackData, prefix="pl"):

@@ -100,15 +100,7 @@ def fitting(items: list[str], around: list[str], limit: int = MESSAGE_LIMIT) -> 
 def card_keyboard(
     campaign: Campaign, following: bool, state: ListState | None, bot_username: str
 ) -> InlineKeyboardMarkup:
-    context = {}
-    if state is not None:
-        context = {
-            "src": state.src,
-            "page": state.page,
-            "cat": state.cat,
-            "st": state.st,
-            "q": state.q,
-        }
+    context = state.context() if state is not None else {}
     follow = InlineKeyboardButton(
         text=_("card.unfollow") if following else _("card.follow"),
         callback_data=FollowToggle(id=campaign.id, on=not following, **context).pack(),

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from html import escape
+from typing import Any
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
@@ -11,7 +12,7 @@ from aiogram.utils.i18n import gettext as _
 from bot.domain.campaigns import CATEGORY_FILTERS, STATUS_FILTERS
 from bot.domain.gazetteer import Gazetteer
 from bot.ui import formatting
-from bot.ui.callbacks import CardView, ListFilter, ListView
+from bot.ui.callbacks import CardView, ListContext, ListFilter, ListView
 from bot.ui.progress import locale, progress_line, time_left
 from storage.repo.campaigns import ListItem
 
@@ -26,15 +27,20 @@ class ListState:
     st: str = "lu"
     q: str = ""
 
+    @classmethod
+    def of(cls, context: ListContext, page: int | None = None) -> "ListState":
+        """The state a button's callback data carries (another page when given)."""
+        page = context.page if page is None else page
+        return cls(context.src, page, context.cat, context.st, context.q)
+
+    def context(self) -> dict[str, Any]:
+        """The fields of bot.ui.callbacks.ListContext, for a button's callback data."""
+        return {"src": self.src, "page": self.page, "cat": self.cat, "st": self.st, "q": self.q}
+
     def view(self, page: int | None = None, **changes: str) -> ListView:
-        fields = {
-            "src": self.src,
-            "page": self.page if page is None else page,
-            "cat": self.cat,
-            "st": self.st,
-            "q": self.q,
-            **changes,
-        }
+        fields = self.context() | changes
+        if page is not None:
+            fields["page"] = page
         return ListView(**fields)
 
 
@@ -76,88 +82,71 @@ def status_label(code: str) -> str:
     return _(f"status_filter.{code}")
 
 
+Layout = tuple[tuple[tuple[str, str], ...], ...]  # rows of (text, callback data)
+
+
 def page_keyboard(
     state: ListState, items: list[ListItem], has_next: bool, page_size: int
 ) -> InlineKeyboardMarkup:
-    """The list's buttons. Neighbours see the same pages: a keyboard is built once (aiogram's
-    models cost more to build than the rest of the page) and shared, never changed."""
     return page_keyboard_of(state, tuple(item.id for item in items), has_next, page_size)
 
 
 def page_keyboard_of(
     state: ListState, ids: tuple[int, ...], has_next: bool, page_size: int
 ) -> InlineKeyboardMarkup:
-    return _page_keyboard(state, ids, has_next, page_size, locale())
+    """The list's buttons, built afresh for each message from a layout that neighbours share
+    (strings only: no aiogram object is shared between two users)."""
+    layout = _page_layout(state, ids, has_next, page_size, locale())
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [InlineKeyboardButton(text=text, callback_data=data) for text, data in row]
+            for row in layout
+        ]
+    )
 
 
 @lru_cache(maxsize=256)
-def _page_keyboard(
+def _page_layout(
     state: ListState, ids: tuple[int, ...], has_next: bool, page_size: int, locale: str
-) -> InlineKeyboardMarkup:
+) -> Layout:
     first = state.page * page_size + 1
-    rows: list[list[InlineKeyboardButton]] = []
-    if ids:
-        rows.append(
-            [
-                _card_button(state, campaign_id, first + index)
-                for index, campaign_id in enumerate(ids)
-            ]
-        )
-    rows += _control_rows(state, has_next, locale)
-    return InlineKeyboardMarkup(inline_keyboard=rows)
-
-
-@lru_cache(maxsize=1024)
-def _card_button(state: ListState, campaign_id: int, number: int) -> InlineKeyboardButton:
-    """A numbered button that opens a card; the same for every page that shows it there."""
-    return InlineKeyboardButton(text=str(number), callback_data=_card_data(state, campaign_id))
+    cards = tuple(
+        (str(first + index), _card_data(state, campaign_id))
+        for index, campaign_id in enumerate(ids)
+    )
+    return ((cards,) if cards else ()) + _control_rows(state, has_next, locale)
 
 
 @lru_cache(maxsize=4096)
 def _card_data(state: ListState, campaign_id: int) -> str:
     """A card's callback data, whatever its number on the page."""
-    return CardView(
-        id=campaign_id, src=state.src, page=state.page, cat=state.cat, st=state.st, q=state.q
-    ).pack()
+    return CardView(id=campaign_id, **state.context()).pack()
 
 
 @lru_cache(maxsize=1024)
-def _control_rows(
-    state: ListState, has_next: bool, _locale: str
-) -> tuple[list[InlineKeyboardButton], ...]:
+def _control_rows(state: ListState, has_next: bool, _locale: str) -> Layout:
     """Paging and filter buttons, which depend on the page's state and not on its campaigns."""
-    rows = []
+    rows: list[tuple[tuple[str, str], ...]] = []
     paging = []
     if state.page > 0:
-        paging.append(
-            InlineKeyboardButton(
-                text=_("list.previous"), callback_data=state.view(page=state.page - 1).pack()
-            )
-        )
+        paging.append((_("list.previous"), state.view(page=state.page - 1).pack()))
     if has_next:
-        paging.append(
-            InlineKeyboardButton(
-                text=_("list.next"), callback_data=state.view(page=state.page + 1).pack()
-            )
-        )
+        paging.append((_("list.next"), state.view(page=state.page + 1).pack()))
     if paging:
-        rows.append(paging)
+        rows.append(tuple(paging))
     if state.src != "f":
+        filters = state.context() | {"page": 0}
         rows.append(
-            [
-                InlineKeyboardButton(
-                    text=_("list.filter_category").format(value=category_label(state.cat)),
-                    callback_data=ListFilter(
-                        what="c", src=state.src, cat=state.cat, st=state.st, q=state.q
-                    ).pack(),
+            (
+                (
+                    _("list.filter_category").format(value=category_label(state.cat)),
+                    ListFilter(what="c", **filters).pack(),
                 ),
-                InlineKeyboardButton(
-                    text=_("list.filter_status").format(value=status_label(state.st)),
-                    callback_data=ListFilter(
-                        what="s", src=state.src, cat=state.cat, st=state.st, q=state.q
-                    ).pack(),
+                (
+                    _("list.filter_status").format(value=status_label(state.st)),
+                    ListFilter(what="s", **filters).pack(),
                 ),
-            ]
+            )
         )
     return tuple(rows)
 

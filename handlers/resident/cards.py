@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from aiogram import Bot, Router
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,7 +21,7 @@ from storage.repo import campaigns
 def state_of(data: CardView | FollowToggle) -> ListState | None:
     if not data.src:
         return None
-    state = ListState(data.src, data.page, data.cat, data.st, data.q)
+    state = ListState.of(data)
     return state if is_valid_state(state) else None
 
 
@@ -34,7 +34,7 @@ async def render_card(
     gazetteer: Gazetteer,
     now: datetime,
     bot: Bot,
-) -> tuple[str, object]:
+) -> tuple[str, InlineKeyboardMarkup]:
     following = await campaigns.is_followed(session, user.id, campaign.id)
     me = await bot.me()
     text = card_text(campaign, gazetteer, now, settings.timezone, origin_of(user))

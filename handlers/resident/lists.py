@@ -113,9 +113,7 @@ async def on_list_view(
     clock: Clock,
 ) -> None:
     """Resident turns a page or picks a filter → bot edits the list in place."""
-    state = ListState(
-        callback_data.src, callback_data.page, callback_data.cat, callback_data.st, callback_data.q
-    )
+    state = ListState.of(callback_data)
     rendered = None
     if is_valid_state(state):
         rendered = await render_list(
@@ -132,7 +130,7 @@ async def on_list_view(
 
 async def on_list_filter(query: CallbackQuery, callback_data: ListFilter) -> None:
     """Resident taps a filter → bot shows its choices in place of the list's buttons."""
-    state = ListState(callback_data.src, 0, callback_data.cat, callback_data.st, callback_data.q)
+    state = ListState.of(callback_data, page=0)
     if callback_data.what not in ("c", "s") or not is_valid_state(state):
         await query.answer(_("stale"), show_alert=True)
         return

@@ -4,7 +4,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Campaign, Follow, JobState, User
@@ -43,7 +43,7 @@ async def candidates(
     *,
     ending: Iterable[tuple[datetime, datetime]],
     starting: tuple[datetime, datetime],
-) -> Sequence[Row[Any]]:
+) -> Sequence[Any]:
     """Campaigns ending within any of the `ending` ranges or starting within `starting`."""
     conditions = [Campaign.ends_at.between(low, high) for low, high in ending]
     conditions.append(Campaign.starts_at.between(*starting))
@@ -51,9 +51,9 @@ async def candidates(
     return result.all()
 
 
-async def followers(session: AsyncSession, campaign_ids: Sequence[int]) -> list[Row[Any]]:
+async def followers(session: AsyncSession, campaign_ids: Sequence[int]) -> list[Any]:
     """One row per (follower, campaign) of these campaigns, with the follower's preferences."""
-    rows: list[Row[Any]] = []
+    rows: list[Any] = []
     for start in range(0, len(campaign_ids), CHUNK):
         chunk = campaign_ids[start : start + CHUNK]
         result = await session.execute(

@@ -7,13 +7,13 @@ from functools import lru_cache
 
 from sqlalchemy import (
     ColumnElement,
+    Float,
     Row,
     Select,
     and_,
     bindparam,
     delete,
     false,
-    func,
     or_,
     select,
     update,
@@ -92,8 +92,16 @@ async def _page(
 def _items(rows: Sequence[Row], origin: tuple[float, float] | None, limit: int) -> Page:
     items = [
         ListItem(
-            *row[:9],
-            distance_km=haversine_km(origin[0], origin[1], row.lat, row.lon) if origin else None,
+            row.id,
+            row.title,
+            row.commune_insee,
+            row.lat,
+            row.lon,
+            row.goal_cents,
+            row.raised_cents,
+            row.starts_at,
+            row.ends_at,
+            haversine_km(origin[0], origin[1], row.lat, row.lon) if origin else None,
         )
         for row in rows[:limit]
     ]
@@ -114,19 +122,19 @@ def _nearby_statement(statuses: frozenset[Status], with_category: bool, cells: i
     then those rows only. The ordering is an equirectangular distance (plain arithmetic, so it
     runs the same on SQLite and PostgreSQL), exact to well under 1 % at these radii.
     """
-    lat, lon, scale = bindparam("lat"), bindparam("lon"), bindparam("scale")
+    lat, lon, scale = (bindparam(name, type_=Float()) for name in ("lat", "lon", "scale"))
     dlat = Campaign.lat - lat
     dlon = (Campaign.lon - lon) * scale
     sq_distance = (dlat * dlat + dlon * dlon).label("sq_distance")
-    nearest = select(Campaign.id, sq_distance).where(
+    candidates = select(Campaign.id, sq_distance).where(
         Campaign.cell.in_([bindparam(name) for name in _cell_names(cells)]),
         sq_distance <= bindparam("max_sq"),
         status_clause(statuses, bindparam("now", type_=UTCDateTime())),
     )
     if with_category:
-        nearest = nearest.where(Campaign.category == bindparam("category"))
+        candidates = candidates.where(Campaign.category == bindparam("category"))
     nearest = (
-        nearest.order_by(sq_distance, Campaign.id)
+        candidates.order_by(sq_distance, Campaign.id)
         .offset(bindparam("offset"))
         .limit(bindparam("limit"))
         .subquery()
@@ -234,13 +242,6 @@ async def set_follow(
         await session.execute(
             delete(Follow).where(Follow.user_id == user_id, Follow.campaign_id == campaign_id)
         )
-
-
-async def follower_count(session: AsyncSession, campaign_id: int) -> int:
-    count = await session.scalar(
-        select(func.count()).select_from(Follow).where(Follow.campaign_id == campaign_id)
-    )
-    return int(count or 0)
 
 
 async def delete_campaign(session: AsyncSession, campaign_id: int) -> None:

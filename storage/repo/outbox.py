@@ -14,6 +14,7 @@ from sqlalchemy import func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Campaign, Outbox, OutboxStatus, User, utcnow
+from storage.repo.writes import updated
 
 CHUNK = 5000  # rows per executemany on SQLite
 FINAL = (
@@ -156,7 +157,7 @@ async def reset_sending(session: AsyncSession) -> int:
         .where(Outbox.status == OutboxStatus.SENDING)
         .values(status=OutboxStatus.PENDING.value, claimed_at=None)
     )
-    return result.rowcount or 0
+    return updated(result)
 
 
 async def claim_due(session: AsyncSession, now: datetime, limit: int) -> list[Outbox]:
@@ -257,7 +258,7 @@ async def block_users(session: AsyncSession, user_ids: Sequence[int], now: datet
         )
         .values(status=OutboxStatus.BLOCKED.value, finished_at=now, last_error="blocked")
     )
-    return result.rowcount or 0
+    return updated(result)
 
 
 async def next_due(session: AsyncSession) -> datetime | None:

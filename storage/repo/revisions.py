@@ -19,7 +19,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ARRAY, BigInteger, ColumnElement, Row, or_, select, text
+from sqlalchemy import ARRAY, BigInteger, ColumnElement, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Campaign, Deletion, Revision, User
@@ -107,7 +107,7 @@ async def counters(session: AsyncSession) -> dict[str, int]:
 
 async def campaign_rows(
     session: AsyncSession, since: Mark | None = None, chunk: int = 2_000
-) -> AsyncIterator[Row[Any]]:
+) -> AsyncIterator[Any]:
     """The list fields of every campaign, or of those written after `since`.
 
     Read by pages of ids: 50,000 rows at once (a first load, a large import) would briefly take

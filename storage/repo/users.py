@@ -36,13 +36,6 @@ async def delete_user(session: AsyncSession, user_id: int) -> None:
     await session.execute(delete(User).where(User.id == user_id))
 
 
-async def followed_ids(session: AsyncSession, user_id: int) -> list[int]:
-    rows = await session.scalars(
-        select(Follow.campaign_id).where(Follow.user_id == user_id).order_by(Follow.created_at)
-    )
-    return list(rows)
-
-
 def _plain(value: object) -> object:
     return value.isoformat() if isinstance(value, datetime) else value
 

@@ -1,7 +1,8 @@
 """Writes that two taps, two updates or two processes may race, made idempotent by the database."""
 
-from typing import Any
+from typing import Any, cast
 
+from sqlalchemy import CursorResult, Result
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,5 +16,9 @@ async def insert_or_ignore(
     dialect = session.bind.dialect.name if session.bind else "sqlite"
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     statement = insert(model).values(**values).on_conflict_do_nothing(index_elements=keys)
-    result = await session.execute(statement)
-    return bool(getattr(result, "rowcount", 0))
+    return updated(await session.execute(statement)) > 0
+
+
+def updated(result: Result[Any]) -> int:
+    """Rows an INSERT, UPDATE or DELETE touched (its cursor's rowcount)."""
+    return cast(CursorResult[Any], result).rowcount or 0

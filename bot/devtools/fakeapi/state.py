@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter, deque
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from aiohttp import web
 
@@ -47,7 +47,7 @@ class FakeState(FaultSimulation):
         self.webhook_url = ""
         self.base_url = ""
         self._by_method: dict[str, list[Call]] = {}
-        self._index: dict[tuple[int, int], Params] = {}
+        self._index: dict[tuple[Any, Any], Params] = {}  # (chat, message id) as requests give them
         self._message_ids: dict[int, int] = {}
         self._updates: deque[Params] = deque()
         self._update_id = 0
