@@ -162,8 +162,25 @@ class BotProcess:
                 await self.process.wait()
         if died or self.process.returncode:
             print(f"the bot exited with {self.process.returncode}:\n{self.tail()}", file=sys.stderr)
+        self.report_problems()
         self.log.close()
         return self.process.returncode
+
+    def report_problems(self) -> None:
+        """The bot's warnings and errors, counted, with the first of each kind and its cause."""
+        self.log.flush()
+        self.log.seek(0)
+        lines = self.log.read().decode(errors="replace").splitlines()
+        problems = [i for i, line in enumerate(lines) if " WARNING " in line or " ERROR " in line]
+        kinds: dict[str, int] = {}
+        for index in problems:
+            kind = lines[index].split(": ", 1)[-1][:80]
+            if kind not in kinds:
+                cause = next((x for x in lines[index + 1 : index + 60] if "Error" in x), "")
+                print(f"bot: {lines[index][:200]}\n  {cause[:200]}", file=sys.stderr)
+            kinds[kind] = kinds.get(kind, 0) + 1
+        if problems:
+            print(f"bot: {len(problems)} warnings and errors in its log", file=sys.stderr)
 
     def tail(self, size: int = 4000) -> str:
         self.log.flush()
