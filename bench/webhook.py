@@ -181,6 +181,8 @@ class BotProcess:
             kinds[kind] = kinds.get(kind, 0) + 1
         if problems:
             print(f"bot: {len(problems)} warnings and errors in its log", file=sys.stderr)
+            if os.environ.get("BENCH_BOT_LOG"):
+                Path(os.environ["BENCH_BOT_LOG"]).write_text("\n".join(lines))
 
     def tail(self, size: int = 4000) -> str:
         self.log.flush()
