@@ -1,4 +1,4 @@
-"""The fewer-hops SQLite connection behind SQLAlchemy: what is committed stays, the rest does not."""
+"""The fewer-hops SQLite connection behind SQLAlchemy: what is committed stays, the rest not."""
 
 from pathlib import Path
 
