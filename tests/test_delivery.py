@@ -207,7 +207,7 @@ async def test_grace_exceeded_is_missed_but_digest_delay_is_not(env: Env) -> Non
     assert statuses == {"old": "missed", "digest": "sent"}
 
 
-async def test_recover_requeues_rows_left_in_flight(env: Env) -> None:
+async def test_recover_requeues_rows_left_in_flight_once_their_lease_ends(env: Env) -> None:
     now = env.clock.now
     async with env.sessionmaker() as session:
         await add_users(session, [1])
@@ -215,7 +215,9 @@ async def test_recover_requeues_rows_left_in_flight(env: Env) -> None:
         claimed = await outbox.claim_due(session, now, 10)
         await session.commit()
     assert [r.status for r in claimed] == ["sending"]
-    assert await env.worker.recover() == 1
+    assert await env.worker.recover() == 0  # another worker's live claim: left alone
+    env.clock.now += env.worker.lease + timedelta(seconds=1)
+    assert await env.worker.recover() == 1  # its worker is gone
     await env.worker.run(until_empty=True)
     assert env.fake.delivered == {1: ["hello"]}
 

@@ -35,6 +35,7 @@ async def start_worker(db_url: str, fake: FakeBotAPI) -> asyncio.subprocess.Proc
         "TELEGRAM_API_URL": fake.base_url,
         "DELIVERY_RATE": "400",
         "DELIVERY_BACKOFF_BASE": "0.2",
+        "DELIVERY_LEASE_SECONDS": "1.5",  # a killed worker's claims come back after this
         "LOG_LEVEL": "WARNING",
     }
     return await asyncio.create_subprocess_exec(

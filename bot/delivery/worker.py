@@ -13,11 +13,14 @@ A long-running task (started by bot.app, or `python -m bot deliver` as its own p
    their queued rows too; 400 → failed with the reason; 5xx, timeouts and network errors → pending
    again with exponential backoff, failed after `delivery_max_attempts`.
 
-Crash safety: rows are `sending` while a send may be under way; `recover()` (run at start-up) puts
-them back to pending. A message sent but not yet recorded when the process died is the only
-possible duplicate, so duplicates are bounded by the rows in `sending` at the kill.
+Several workers may share a database (a rolling restart, `run` beside `deliver`): a claim is a
+lease. A worker renews the claims it holds every third of `delivery_lease_seconds`, and takes
+back (to pending) only claims older than the lease: those of a worker that is gone. So a row is
+sent by one worker at a time; after a crash, its claims wait out the lease, then go out again.
+A message sent but not yet recorded when the process died is the only possible duplicate:
+duplicates are at most the sends in flight and unrecorded (FLUSH_EVERY) at the kill.
 
-One worker per database (recover() would steal a live worker's rows). When idle it sleeps until
+When idle it sleeps until
 the next row is due, at most `delivery_idle_seconds`; `wake()` (called by the scheduler's
 "deliver" job and after an alert scan) cuts the sleep short. Time (`clock`) and idle/pause
 sleeping (`sleep`) are injectable; the pacing itself always uses the event loop's real time.
@@ -121,6 +124,9 @@ class DeliveryWorker:
         self._dry_until = 0.0
         self._wake = asyncio.Event()
         self._stop = asyncio.Event()
+        self.lease = timedelta(seconds=settings.delivery_lease_seconds)
+        self._held: set[int] = set()  # ids claimed and not yet recorded or released
+        self._next_lease_check = 0.0
 
     # --- control
 
@@ -133,12 +139,16 @@ class DeliveryWorker:
         self._wake.set()
 
     async def recover(self) -> int:
-        """Put back rows a dead worker left in `sending`; call once before run()."""
+        """Renew this worker's claims and take back those whose lease ended (their worker is
+        gone); run at start-up and every third of the lease."""
+        self._next_lease_check = time.monotonic() + self.lease.total_seconds() / 3
         async with self._db, self.sessionmaker() as session:
-            count = await outbox.reset_sending(session)
+            now = self.clock()
+            await outbox.renew(session, self._held, now)
+            count = await outbox.take_back(session, now - self.lease, self._held)
             await session.commit()
         if count:
-            log.warning("outbox: %d rows were left in flight by a stopped worker: re-queued", count)
+            log.warning("outbox: %d rows left in flight by a worker that is gone: re-queued", count)
         return count
 
     async def run(self, *, until_empty: bool = False) -> None:
@@ -148,6 +158,8 @@ class DeliveryWorker:
         tasks: set[asyncio.Task[None]] = set()
         try:
             while not self._stop.is_set():
+                if time.monotonic() >= self._next_lease_check:
+                    await self.recover()
                 if len(ready) < self.settings.delivery_concurrency and self._may_claim():
                     ready.extend(await self._claim())
                 if ready:
@@ -181,6 +193,7 @@ class DeliveryWorker:
             for status, group in closed.items():
                 await outbox.finish(session, group.ids, status, now, _reasons(group.reasons))
             await session.commit()
+        self._held.update(i for unit in units for i in unit.ids)
         if not rows:
             self._dry_until = time.monotonic() + FLUSH_EVERY
         return units
@@ -312,6 +325,7 @@ class DeliveryWorker:
             now = self.clock()
             await self._record(session, results, now)
             await session.commit()
+        self._held.difference_update(i for result in results for i in result.unit.ids)
 
     async def _record(self, session: AsyncSession, results: list[Outcome], now: datetime) -> None:
         by_status: dict[tuple[str, str | None], list[int]] = {}
@@ -360,7 +374,7 @@ class DeliveryWorker:
     async def _idle(self, until_empty: bool) -> bool:
         """Sleep until the next row is due or wake(); False when until_empty and nothing is left."""
         async with self.sessionmaker() as session:
-            next_due = await outbox.next_due(session)
+            next_due = await outbox.next_due(session, self.lease)
         if next_due is None and until_empty:
             return False
         if self._stop.is_set():  # stop() came during the read: do not start a sleep
@@ -384,9 +398,11 @@ class DeliveryWorker:
             await asyncio.gather(*tasks, return_exceptions=True)
         await self._flush()
         if ready:
+            ids = [i for unit in ready for i in unit.ids]
             async with self._db, self.sessionmaker() as session:
-                await outbox.release(session, [i for unit in ready for i in unit.ids])
+                await outbox.release(session, ids)
                 await session.commit()
+            self._held.difference_update(ids)
         log.info("outbox: worker stopped; %s", dict(self.stats))
 
 

@@ -6,8 +6,8 @@ can never be queued twice, whatever races there are.
 """
 
 import json
-from collections.abc import Callable, Iterable, Sequence
-from datetime import UTC, datetime
+from collections.abc import Callable, Collection, Iterable, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, or_, select, text, update
@@ -150,14 +150,28 @@ def _sqlite_time(value: datetime) -> str:
 # --- the worker's side ---------------------------------------------------------------------------
 
 
-async def reset_sending(session: AsyncSession) -> int:
-    """Rows a dead worker left in `sending` go back to pending (the only source of duplicates)."""
+async def take_back(session: AsyncSession, claimed_before: datetime, keep: Collection[int]) -> int:
+    """Rows in `sending` whose claim is older than `claimed_before` go back to pending: their
+    worker is gone, since a live one renews its claims (renew). Rows in `keep` (the caller's
+    own) stay. A message its dead worker sent but did not record goes out again: the only
+    source of duplicates."""
+    stale = (Outbox.status == OutboxStatus.SENDING) & (Outbox.claimed_at < claimed_before)
+    if keep:
+        stale &= Outbox.id.not_in(list(keep))
     result = await session.execute(
-        update(Outbox)
-        .where(Outbox.status == OutboxStatus.SENDING)
-        .values(status=OutboxStatus.PENDING.value, claimed_at=None)
+        update(Outbox).where(stale).values(status=OutboxStatus.PENDING.value, claimed_at=None)
     )
     return updated(result)
+
+
+async def renew(session: AsyncSession, ids: Collection[int], now: datetime) -> None:
+    """The worker still holds these claims (its lease on them starts again)."""
+    if ids:
+        await session.execute(
+            update(Outbox)
+            .where(Outbox.id.in_(list(ids)), Outbox.status == OutboxStatus.SENDING)
+            .values(claimed_at=now)
+        )
 
 
 async def claim_due(session: AsyncSession, now: datetime, limit: int) -> list[Outbox]:
@@ -261,11 +275,17 @@ async def block_users(session: AsyncSession, user_ids: Sequence[int], now: datet
     return updated(result)
 
 
-async def next_due(session: AsyncSession) -> datetime | None:
-    """When the earliest pending row becomes due (None when nothing is pending)."""
-    return await session.scalar(
+async def next_due(session: AsyncSession, lease: timedelta) -> datetime | None:
+    """When the earliest pending row becomes due, or the earliest claim of another worker could
+    be taken back (its lease ends); None when nothing is pending or in flight."""
+    pending = await session.scalar(
         select(func.min(Outbox.not_before)).where(Outbox.status == OutboxStatus.PENDING)
     )
+    claimed = await session.scalar(
+        select(func.min(Outbox.claimed_at)).where(Outbox.status == OutboxStatus.SENDING)
+    )
+    times = [t for t in (pending, None if claimed is None else claimed + lease) if t is not None]
+    return min(times) if times else None
 
 
 async def counts(session: AsyncSession) -> list[tuple[str, str, int]]:
