@@ -1,4 +1,5 @@
-"""Command line: `python -m bot run | sandbox | import FILE | demo | outbox | deliver`."""
+"""Command line: `python -m bot run | sandbox | import FILE --source NAME | demo | outbox |
+deliver`."""
 
 import argparse
 import asyncio
@@ -48,7 +49,15 @@ def cmd_sandbox(settings: Settings, _args: argparse.Namespace) -> int:
 def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     from bot.imports.importer import run_import
 
-    return asyncio.run(run_import(settings, Path(args.file), args.source, cli_text))
+    return asyncio.run(
+        run_import(
+            settings,
+            Path(args.file),
+            args.source,
+            cli_text,
+            allow_duplicates=args.allow_duplicates,
+        )
+    )
 
 
 def cmd_demo(settings: Settings, _args: argparse.Namespace) -> int:
@@ -76,7 +85,17 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("sandbox", help="chat with the bot in this terminal, no token needed")
     importer = sub.add_parser("import", help="import campaigns from a CSV or JSON file")
     importer.add_argument("file")
-    importer.add_argument("--source", help="source name (default: the file's name)")
+    importer.add_argument(
+        "--source",
+        help="the catalogue's name: importing again under it updates its campaigns "
+        "(required unless the file has a source column)",
+    )
+    importer.add_argument(
+        "--allow-duplicates",
+        action="store_true",
+        help="import rows that repeat another source's campaigns (same title, holder, "
+        "commune and start)",
+    )
     sub.add_parser("demo", help="load the demo campaigns into the database")
     sub.add_parser("outbox", help="count the outbox's notifications by status and kind")
     deliver = sub.add_parser("deliver", help="run the delivery worker alone")

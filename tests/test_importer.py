@@ -97,7 +97,7 @@ async def count(session: AsyncSession, model: type) -> int:
 
 
 def parse_one(gazetteer: Gazetteer, **changes: str):  # type: ignore[no-untyped-def]
-    return parse_rows([(2, row(**changes))], gazetteer, "Europe/Paris")
+    return parse_rows([(2, row(**changes))], gazetteer, "Europe/Paris", "test")
 
 
 # --- a valid file ----------------------------------------------------------------------------
@@ -285,7 +285,7 @@ async def test_same_external_id_from_another_source_is_another_campaign(
     path = write(tmp_path, "a.csv", csv_text([row()]))
     await import_records(session, read_records(path), "ulule", gazetteer, tz="Europe/Paris")
     report, _ = await import_records(
-        session, read_records(path), "oze", gazetteer, tz="Europe/Paris"
+        session, read_records(path), "oze", gazetteer, tz="Europe/Paris", allow_duplicates=True
     )
     await session.commit()
 
@@ -419,7 +419,7 @@ def test_semicolon_csv_from_a_french_spreadsheet(gazetteer: Gazetteer, tmp_path:
     path = tmp_path / "export.csv"
     path.write_bytes(out.getvalue().encode("cp1252"))
 
-    inputs, rejections = parse_rows(read_records(path), gazetteer, "Europe/Paris")
+    inputs, rejections = parse_rows(read_records(path), gazetteer, "Europe/Paris", "x")
 
     assert rejections == []
     assert (inputs[0].holder, inputs[0].goal_cents, len(inputs[0].rewards)) == (
@@ -446,13 +446,13 @@ async def test_run_import_prints_the_summary_and_exits_0(
 ) -> None:
     path = write(tmp_path, "oze.csv", csv_text([row(), row(external_id="two")]))
 
-    code = await run_import(settings, path, None, cli_text, gazetteer)
+    code = await run_import(settings, path, "oze", cli_text, gazetteer)
 
     out = capsys.readouterr().out
     assert code == 0
     assert out == cli_text("cli.import.summary", created=2, updated=0, rejected=0) + "\n"
     async with sessionmaker() as session:
-        assert sorted(await load(session, "oze.csv")) == ["exp3d", "two"]
+        assert sorted(await load(session, "oze")) == ["exp3d", "two"]
 
 
 async def test_run_import_lists_rejected_rows_and_exits_1(
@@ -513,7 +513,7 @@ async def test_run_import_refuses_unusable_files_with_exit_2(
 ) -> None:
     path = write(tmp_path, name, text)
 
-    code = await run_import(settings, path, None, cli_text, gazetteer)
+    code = await run_import(settings, path, "oze", cli_text, gazetteer)
 
     captured = capsys.readouterr()
     assert code == 2
@@ -529,7 +529,7 @@ async def test_run_import_of_a_missing_file_exits_2(
 ) -> None:
     path = tmp_path / "nowhere.csv"
 
-    code = await run_import(settings, path, None, cli_text, gazetteer)
+    code = await run_import(settings, path, "oze", cli_text, gazetteer)
 
     assert code == 2
     assert capsys.readouterr().err == (

@@ -7,7 +7,7 @@ into inputs ready to upsert and rejections with the reason key and values the op
 
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
@@ -21,11 +21,17 @@ REQUIRED = ("external_id", "title", "holder", "goal_eur", "starts_at", "ends_at"
 COLUMNS = (
     *REQUIRED,
     *("category", "commune", "postcode", "lat", "lon", "raised_eur", "backers"),
-    *("url", "description", "rewards"),
+    *("url", "description", "rewards", "source"),
 )
-# Column widths of storage.models.Campaign / Reward.
+# Column widths of storage.models.Campaign / Reward. Numbers are bounded by their patterns below:
+# amounts below 10^12 euros fit BIGINT cents, whole numbers below 10^9 fit INTEGER.
 MAX_LENGTHS = {"external_id": 100, "title": 200, "holder": 200, "url": 500}
 MAX_REWARD_TITLE = 200
+MAX_SOURCE = 100
+# What no text column may hold: NUL (PostgreSQL refuses it, and the whole transaction with it),
+# the other C0/C1 control characters but tab and line breaks (invisible in a message), and lone
+# surrogates (not encodable in UTF-8, which both databases need).
+_UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
 CATEGORIES = {
     "business": Category.BUSINESS,
@@ -74,6 +80,7 @@ class CampaignInput:
     url: str | None
     search_text: str
     rewards: tuple[RewardInput, ...] = ()
+    source: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,36 +101,53 @@ Record = tuple[int, object]  # (line number or 1-based JSON index, the raw row)
 
 
 def parse_rows(
-    records: Iterable[Record], gazetteer: Gazetteer, tz: str
+    records: Iterable[Record], gazetteer: Gazetteer, tz: str, source: str | None = None
 ) -> tuple[list[CampaignInput], list[Rejection]]:
     """Valid rows as CampaignInput, the others as one Rejection each (the first problem found)."""
-    zone = ZoneInfo(tz)
     inputs: list[CampaignInput] = []
     rejections: list[Rejection] = []
-    first_line: dict[str, int] = {}
-    for line, raw in records:
-        try:
-            item = _parse_row(line, raw, gazetteer, zone)
-            if item.external_id in first_line:
-                raise _Invalid(
-                    "import.reason.duplicate",
-                    value=item.external_id,
-                    first=first_line[item.external_id],
-                )
-        except _Invalid as invalid:
-            rejections.append(Rejection(line, invalid.key, invalid.values))
-            continue
-        first_line[item.external_id] = line
-        inputs.append(item)
+    for result in iter_rows(records, gazetteer, tz, source):
+        if isinstance(result, Rejection):
+            rejections.append(result)
+        else:
+            inputs.append(result)
     return inputs, rejections
 
 
-def _parse_row(line: int, raw: object, gazetteer: Gazetteer, zone: ZoneInfo) -> CampaignInput:
+def iter_rows(
+    records: Iterable[Record], gazetteer: Gazetteer, tz: str, source: str | None = None
+) -> Iterator[CampaignInput | Rejection]:
+    """Each row as a CampaignInput or a Rejection, one at a time. `source` (the command's
+    `--source`) applies to every row; without it, each row needs its `source` column."""
+    zone = ZoneInfo(tz)
+    first_line: dict[tuple[str, str], int] = {}
+    for line, raw in records:
+        try:
+            item = _parse_row(line, raw, gazetteer, zone, source)
+            key = (item.source, item.external_id)
+            if key in first_line:
+                raise _Invalid(
+                    "import.reason.duplicate", value=item.external_id, first=first_line[key]
+                )
+        except _Invalid as invalid:
+            yield Rejection(line, invalid.key, invalid.values)
+            continue
+        first_line[key] = line
+        yield item
+
+
+def _parse_row(
+    line: int, raw: object, gazetteer: Gazetteer, zone: ZoneInfo, source: str | None
+) -> CampaignInput:
     if not isinstance(raw, Mapping):
         raise _Invalid("import.reason.not_object")
     row = dict.fromkeys(COLUMNS, "")
     row.update((str(key).strip().lower(), _text(value)) for key, value in raw.items())
-    for name in REQUIRED:
+    _check_storable(row)
+    row["source"] = source or row["source"]
+    if len(row["source"]) > MAX_SOURCE:
+        raise _Invalid("import.reason.too_long", field="source", max=MAX_SOURCE)
+    for name in (*REQUIRED, "source"):
         if not row[name]:
             raise _Invalid("import.reason.missing", field=name)
     for name, limit in MAX_LENGTHS.items():
@@ -158,7 +182,23 @@ def _parse_row(line: int, raw: object, gazetteer: Gazetteer, zone: ZoneInfo) -> 
         url=_url(row["url"]),
         search_text=normalise(" ".join(words)),
         rewards=_rewards(row["rewards"]),
+        source=row["source"],
     )
+
+
+def _check_storable(row: Mapping[str, str]) -> None:
+    if not _UNSTORABLE.search("".join(row[name] for name in COLUMNS)):
+        return
+    for name in COLUMNS:
+        found = _UNSTORABLE.search(row[name])
+        if found:
+            char = f"U+{ord(found.group()):04X}"
+            raise _Invalid(
+                "import.reason.control_characters",
+                field=name,
+                char=char,
+                position=found.start() + 1,
+            )
 
 
 def _text(value: object) -> str:
