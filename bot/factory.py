@@ -19,6 +19,7 @@ from bot.i18n import UserLocaleMiddleware
 from bot.middlewares import (
     CommitBeforeSending,
     DbSessionMiddleware,
+    KeepAnswerTypes,
     UnchangedEditIsDone,
     UserMiddleware,
 )
@@ -39,6 +40,7 @@ def create_bot(settings: Settings, token: str | None = None) -> Bot:
         session=session,
         default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True),
     )
+    bot.session.middleware(KeepAnswerTypes())
     bot.session.middleware(CommitBeforeSending())
     bot.session.middleware(UnchangedEditIsDone())
     return bot
