@@ -124,7 +124,7 @@ def webhook_handler(
             return web.Response(status=401)
         if runner.closing:
             return web.Response(status=503, headers={"Retry-After": "1"})
-        update = await _read_update(request, runner.bot)
+        update = parse_update(await request.read(), runner.bot)
         if update is None:
             return web.Response(status=400)
         try:
@@ -137,10 +137,10 @@ def webhook_handler(
     return handle
 
 
-async def _read_update(request: web.Request, bot: Bot) -> Update | None:
+def parse_update(body: bytes, bot: Bot) -> Update | None:
     """The body as an Update, or None (logged once, without the body) if it is not one."""
     try:
-        payload = json.loads(await request.read())
+        payload = json.loads(body)
         return Update.model_validate(payload, context={"bot": bot})
     except (ValueError, ValidationError) as error:  # JSON, encoding and validation errors
         log.warning("webhook: a body that is not an update (%s)", type(error).__name__)

@@ -22,7 +22,8 @@ def deep_link_id(args: str | None) -> int | None:
     if not args or not args.startswith(DEEP_LINK_PREFIX):
         return None
     digits = args[len(DEEP_LINK_PREFIX) :]
-    return int(digits) if digits.isdigit() and len(digits) < 10 else None
+    # ASCII digits only: "²" or "١٢" are digits to str.isdigit, and int() refuses the first.
+    return int(digits) if digits.isascii() and digits.isdigit() and len(digits) < 10 else None
 
 
 async def cmd_start(
