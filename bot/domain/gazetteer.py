@@ -1,80 +1,52 @@
 """French communes gazetteer: lookups by INSEE code, postcode, name and position.
 
-Loaded once at start-up from `storage/data/fr_communes.csv` and kept in memory (about 25 MB).
+Loaded once at start-up from `storage/data/fr_communes.csv` (read by bot.domain.communes) and kept
+in memory.
 """
 
 from __future__ import annotations
 
-import csv
 import difflib
 import gc
 import heapq
 import json
 import math
 import re
-import sys
-import unicodedata
 from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from bot.domain.communes import (
+    COMMUNES_PATH,
+    DIVISIONS_PATH,
+    Commune,
+    normalise,
+    read_communes,
+    withdraw_doubtful_points,
+)
 from storage.geo import KM_PER_DEGREE, haversine_km, lon_scale
 
-DATA_DIR = Path(__file__).resolve().parents[2] / "storage" / "data"
-COMMUNES_PATH = DATA_DIR / "fr_communes.csv"
-DIVISIONS_PATH = DATA_DIR / "fr_divisions.json"
+__all__ = ["Commune", "Gazetteer", "LookupResult", "normalise"]
 
 SUGGESTION_CUTOFF = 0.75
 # Names sharing the most trigrams with the query are the only ones difflib scores: scoring all
 # 33,000 distinct names would take tens of milliseconds per search.
 FUZZY_CANDIDATES = 80
-SHARED_POINT_MAX_KM = 100.0  # 99 % of communes lie within 72 km of their département's centroid
 GRID_DEGREES = 0.1  # cell of the nearest-commune index: about 11 km by 7 km in France
 MAX_GRID_RINGS = 30  # beyond this (about 300 km of sea), fall back to a full scan
+# How far from the nearest town hall a point may lie and still be in France. Measured on the
+# data: no point of metropolitan France, Corsica, Guadeloupe, Martinique, La Réunion or Mayotte
+# is more than about 10 km from a town hall (Mont Blanc's summit: 8 km from Les Houches'); 25 km
+# also takes in the coastal waters. Guyane's communes are huge: the southern tip is 182 km from
+# Maripasoula's town hall, so there the nearest town hall may be 200 km away.
+FRANCE_MAX_KM = 25.0
+FRANCE_MAX_KM_BY_DEPARTMENT = {"973": 200.0}
 
-# Letters NFKD does not decompose, and the combining marks (accents) it splits off.
-_FOLD = str.maketrans(
-    {"œ": "oe", "æ": "ae", "ß": "ss", "ø": "o", "ł": "l", "đ": "d"}
-    | {chr(mark): None for mark in range(0x300, 0x370)}
-)
-_NON_ALNUM = re.compile(r"[^0-9a-z]+")
-_COLUMNS = ["insee", "name", "postcodes", "department", "region", "population", "lat", "lon"]
-_SAINT_WORDS = {"st": "saint", "ste": "sainte"}
 _POSTCODE = re.compile(r"\d{5}")
 _INSEE = re.compile(r"2[ab]\d{3}", re.IGNORECASE)
-
-
-def normalise(text: str) -> str:
-    """Accent-, case- and punctuation-insensitive form of a place name ("ST-LÔ" → "saint lo")."""
-    folded = text.lower()
-    if not folded.isascii():
-        folded = unicodedata.normalize("NFKD", folded).translate(_FOLD)
-    words = _NON_ALNUM.sub(" ", folded).split()
-    if "st" in words or "ste" in words:
-        words = [_SAINT_WORDS.get(word, word) for word in words]
-    return " ".join(words)
-
-
-@dataclass(frozen=True, slots=True)
-class Commune:
-    insee: str
-    name: str
-    postcodes: tuple[str, ...]
-    department: str
-    region: str
-    population: int
-    lat: float | None
-    lon: float | None
-
-    @property
-    def has_point(self) -> bool:
-        return self.lat is not None and self.lon is not None
-
-
-_Point = tuple[float, float, Commune]
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,63 +64,6 @@ def _by_population(communes: list[Commune]) -> tuple[Commune, ...]:
 def _trigrams(name: str) -> set[str]:
     padded = f"  {name} "
     return {padded[i : i + 3] for i in range(len(padded) - 2)}
-
-
-def _read_communes(path: Path) -> list[Commune]:
-    intern = sys.intern  # department, region and postcodes repeat: share one string each
-    with path.open(encoding="utf-8", newline="") as handle:
-        rows = csv.reader(handle)
-        header = next(rows)
-        if header != _COLUMNS:
-            raise ValueError(f"unexpected columns in {path}: {header}")
-        return [
-            Commune(
-                insee=intern(insee),  # shared with the campaign index
-                name=name,
-                postcodes=tuple(map(intern, postcodes.split())),
-                department=intern(department),
-                region=intern(region),
-                population=int(population or 0),
-                lat=float(lat) if lat else None,
-                lon=float(lon) if lon else None,
-            )
-            for insee, name, postcodes, department, region, population, lat, lon in rows
-        ]
-
-
-def _drop_doubtful_points(communes: list[Commune]) -> list[Commune]:
-    """Withdraw the points the data joined to the wrong commune.
-
-    The coordinates were joined to communes by name within a region, so homonyms (five Beaulieu
-    in Auvergne-Rhône-Alpes, Mulhouse and Mulhausen) received one and the same point. A shared
-    point is kept only by the commune whose département it clearly lies in (its centroid within
-    SHARED_POINT_MAX_KM and at most half as far as the runner-up's); the others lose it, as a
-    wrong point would send residents to projects a hundred kilometres away.
-    """
-    sharing: defaultdict[tuple[float, float], list[Commune]] = defaultdict(list)
-    for commune in communes:
-        if commune.lat is not None and commune.lon is not None:
-            sharing[commune.lat, commune.lon].append(commune)
-    sums: defaultdict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
-    for (lat, lon), group in sharing.items():
-        if len(group) == 1:
-            total = sums[group[0].department]
-            total[0], total[1], total[2] = total[0] + lat, total[1] + lon, total[2] + 1
-    centroids = {dep: (t[0] / t[2], t[1] / t[2]) for dep, t in sums.items()}
-    withdrawn: set[str] = set()
-    for (lat, lon), group in sharing.items():
-        if len(group) == 1:
-            continue
-        ranked = sorted(
-            (haversine_km(lat, lon, *centroids[c.department]), c.insee)
-            if c.department in centroids
-            else (math.inf, c.insee)
-            for c in group
-        )
-        (best_km, best), (second_km, _) = ranked[0], ranked[1]
-        keep = best if best_km <= SHARED_POINT_MAX_KM and best_km <= second_km / 2 else None
-        withdrawn.update(c.insee for c in group if c.insee != keep)
-    return [replace(c, lat=None, lon=None) if c.insee in withdrawn else c for c in communes]
 
 
 def _grid_cell(lat: float, lon: float) -> tuple[int, int]:
@@ -172,7 +87,8 @@ class Gazetteer:
         self._by_insee = {c.insee: c for c in communes}
         postcode_lists: defaultdict[str, list[Commune]] = defaultdict(list)
         name_lists: defaultdict[str, list[Commune]] = defaultdict(list)
-        grid_lists: defaultdict[tuple[int, int], list[_Point]] = defaultdict(list)
+        # The grid holds the communes themselves (their lat and lon): no tuple per point.
+        grid_lists: defaultdict[tuple[int, int], list[Commune]] = defaultdict(list)
         for commune in communes:
             for postcode in commune.postcodes:
                 postcode_lists[postcode].append(commune)
@@ -180,12 +96,10 @@ class Gazetteer:
             if "(" in commune.name:  # "Bors (Canton de Charente-Sud)" is found as "Bors" too
                 name_lists[normalise(commune.name.partition("(")[0])].append(commune)
             if commune.lat is not None and commune.lon is not None:
-                point = (commune.lat, commune.lon, commune)
-                grid_lists[_grid_cell(commune.lat, commune.lon)].append(point)
+                grid_lists[_grid_cell(commune.lat, commune.lon)].append(commune)
         self._by_postcode = {k: _by_population(v) for k, v in postcode_lists.items()}
         self._by_name = {k: _by_population(v) for k, v in name_lists.items()}
         self._grid = {k: tuple(v) for k, v in grid_lists.items()}
-        self._points = tuple(p for cell in self._grid.values() for p in cell)
         # Distinct normalised names, sorted for prefix search.
         self._names = sorted(self._by_name)
         self._name_population = [self._by_name[n][0].population for n in self._names]
@@ -201,7 +115,7 @@ class Gazetteer:
         was_enabled = gc.isenabled()
         gc.disable()
         try:
-            communes = _drop_doubtful_points(_read_communes(path or COMMUNES_PATH))
+            communes = withdraw_doubtful_points(read_communes(path or COMMUNES_PATH))
             return cls(communes, divisions)
         finally:
             if was_enabled:
@@ -280,27 +194,46 @@ class Gazetteer:
 
     def nearest(self, lat: float, lon: float) -> Commune | None:
         """The nearest commune with a point, searched ring by ring in the grid index."""
+        found = self._nearest(lat, lon)
+        return found[1] if found else None
+
+    def in_france(self, lat: float, lon: float) -> bool:
+        """Whether a point lies in France (metropolitan or an overseas département): near
+        enough to the nearest town hall (FRANCE_MAX_KM, more in Guyane)."""
+        found = self._nearest(lat, lon)
+        if found is None:
+            return False
+        km, commune = found
+        return km <= FRANCE_MAX_KM_BY_DEPARTMENT.get(commune.department, FRANCE_MAX_KM)
+
+    def _nearest(self, lat: float, lon: float) -> tuple[float, Commune] | None:
         row, col = _grid_cell(lat, lon)
         best: Commune | None = None
         best_km = math.inf
         for ring in range(MAX_GRID_RINGS + 1):
             if best is not None and _ring_bound_km(lat, ring - 1) >= best_km:
-                return best
-            for point_lat, point_lon, commune in self._ring(row, col, ring):
-                km = haversine_km(lat, lon, point_lat, point_lon)
+                return best_km, best
+            for commune in self._ring(row, col, ring):
+                km = haversine_km(lat, lon, commune.lat, commune.lon)  # type: ignore[arg-type]
                 if km < best_km:
                     best, best_km = commune, km
         if best is not None and _ring_bound_km(lat, MAX_GRID_RINGS) >= best_km:
-            return best
-        if not self._points:
-            return None
+            return best_km, best
         # Far out at sea: scan everything.
-        return min(self._points, key=lambda p: haversine_km(lat, lon, p[0], p[1]))[2]
+        return min(
+            (
+                (haversine_km(lat, lon, c.lat, c.lon), c)  # type: ignore[arg-type]
+                for cell in self._grid.values()
+                for c in cell
+            ),
+            key=lambda pair: pair[0],
+            default=None,
+        )
 
-    def _ring(self, row: int, col: int, ring: int) -> list[_Point]:
+    def _ring(self, row: int, col: int, ring: int) -> list[Commune]:
         if ring == 0:
             return list(self._grid.get((row, col), ()))
-        found: list[_Point] = []
+        found: list[Commune] = []
         for r in range(row - ring, row + ring + 1):
             step = 1 if r in (row - ring, row + ring) else 2 * ring
             for c in range(col - ring, col + ring + 1, step):
