@@ -35,8 +35,13 @@ from bot.imports.rows import (
 )
 from bot.settings import Settings
 from storage.db import in_migrated_session
-from storage.models import Campaign, Reward
-from storage.repo.imports import campaign_identities, campaigns_by_external_id
+from storage.models import Campaign
+from storage.repo.imports import (
+    campaign_identities,
+    campaigns_by_external_id,
+    insert_campaigns,
+    replace_rewards,
+)
 
 # Row parsing lives in bot.imports.rows; these names stay importable from here.
 __all__ = [
@@ -235,36 +240,45 @@ async def import_campaigns(
     """Create or update the source's campaigns by external id; rewards are replaced. No commit."""
     now = now or datetime.now(UTC)
     existing = await campaigns_by_external_id(session, source, (i.external_id for i in inputs))
-    created = 0
+    new: list[Campaign] = []
+    rewards: dict[str, list[dict[str, object]]] = {}
     for item in inputs:
         campaign = existing.get(item.external_id)
         if campaign is None:
-            campaign = Campaign(
-                source=source, external_id=item.external_id, raised_cents=0, backers=0
-            )
-            session.add(campaign)
-            created += 1
-        # A new campaign has no id yet, hence no follower to alert: its milestones are only
-        # recorded as crossed.
-        await record_progress(session, campaign, item.raised_cents, item.backers, now, tz)
-        _fill(campaign, item)
-    await session.flush()
-    return ImportReport(created=created, updated=len(inputs) - created)
+            # Written below in bulk, never added to the session. With no id yet it has no
+            # follower to alert: its first figures only record the milestones crossed.
+            campaign = Campaign(source=source, external_id=item.external_id, raised_cents=0)
+            _fill(campaign, item)
+            await record_progress(session, campaign, item.raised_cents, item.backers, now, tz)
+            new.append(campaign)
+        else:
+            await record_progress(session, campaign, item.raised_cents, item.backers, now, tz)
+            _fill(campaign, item)
+        rewards[item.external_id] = [
+            {"title": r.title, "price_cents": r.price_cents, "stock": r.stock}
+            for r in item.rewards
+        ]
+    await session.flush()  # the updates
+    ids = {c.external_id: c.id for c in existing.values()}
+    ids |= await insert_campaigns(session, [_columns(c) for c in new])
+    await replace_rewards(session, {ids[key]: items for key, items in rewards.items()})
+    return ImportReport(created=len(new), updated=len(inputs) - len(new))
 
 
 FILLED = (
     *("title", "holder", "description", "category", "commune_insee", "lat", "lon"),
     *("goal_cents", "starts_at", "ends_at", "url", "search_text"),
 )
+INSERTED = (*FILLED, "source", "external_id", "raised_cents", "backers", "last_milestone")
 
 
 def _fill(campaign: Campaign, item: CampaignInput) -> None:
     for name in FILLED:
         setattr(campaign, name, getattr(item, name))
-    campaign.rewards = [
-        Reward(position=position, title=r.title, price_cents=r.price_cents, stock=r.stock)
-        for position, r in enumerate(item.rewards)
-    ]
+
+
+def _columns(campaign: Campaign) -> dict[str, object]:
+    return {name: getattr(campaign, name) for name in INSERTED}
 
 
 def _identity(title: str, holder: str, commune: str | None, starts_at: datetime) -> int:

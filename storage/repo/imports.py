@@ -1,13 +1,14 @@
 """Queries for the campaign importer."""
 
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
 
-from storage.models import Campaign
+from storage.geo import cell_of
+from storage.models import Campaign, Reward
 
 # Bound parameters per IN (...): well under SQLite's and asyncpg's limits.
 CHUNK = 500
@@ -21,17 +22,13 @@ Identity = tuple[int, str, str, str, str, str | None, datetime]
 async def campaigns_by_external_id(
     session: AsyncSession, source: str, external_ids: Iterable[str]
 ) -> dict[str, Campaign]:
-    """The source's campaigns with these external ids, rewards loaded, by external id."""
+    """The source's campaigns with these external ids, by external id (rewards not loaded)."""
     wanted = list(dict.fromkeys(external_ids))
     found: dict[str, Campaign] = {}
     for start in range(0, len(wanted), CHUNK):
-        query = (
-            select(Campaign)
-            .options(selectinload(Campaign.rewards))
-            .where(
-                Campaign.source == source,
-                Campaign.external_id.in_(wanted[start : start + CHUNK]),
-            )
+        query = select(Campaign).where(
+            Campaign.source == source,
+            Campaign.external_id.in_(wanted[start : start + CHUNK]),
         )
         found.update((c.external_id, c) for c in await session.scalars(query))
     return found
@@ -66,3 +63,36 @@ async def campaign_identities(
         if len(rows) < PAGE:
             return
         last = rows[-1][0]
+
+
+async def insert_campaigns(
+    session: AsyncSession, rows: Sequence[Mapping[str, Any]]
+) -> dict[str, int]:
+    """New campaigns of one source in multi-row INSERTs; their ids by external id.
+
+    The ORM's unit of work inserts one row a statement on SQLite when it needs the ids back
+    (50,000 statements for 50,000 campaigns); a bulk INSERT ... RETURNING does not, and the ids
+    are matched by external id, not by order. Bulk statements skip mapper events: `cell` is set
+    here as `storage.models._place_in_cell` would."""
+    if not rows:
+        return {}
+    values = [{**row, "cell": cell_of(row["lat"], row["lon"])} for row in rows]
+    query = insert(Campaign).returning(Campaign.external_id, Campaign.id)
+    return {external_id: id_ for external_id, id_ in await session.execute(query, values)}
+
+
+async def replace_rewards(
+    session: AsyncSession, rewards: Mapping[int, Sequence[Mapping[str, Any]]]
+) -> None:
+    """Each campaign's rewards (by campaign id) replaced by the given ones, in bulk."""
+    ids = list(rewards)
+    for start in range(0, len(ids), CHUNK):
+        query = delete(Reward).where(Reward.campaign_id.in_(ids[start : start + CHUNK]))
+        await session.execute(query.execution_options(synchronize_session=False))
+    values = [
+        {**reward, "campaign_id": campaign_id, "position": position}
+        for campaign_id, items in rewards.items()
+        for position, reward in enumerate(items)
+    ]
+    if values:
+        await session.execute(insert(Reward), values)
