@@ -283,6 +283,8 @@ def _place(
     commune = _commune(commune_text, postcode, gazetteer) if commune_text else None
     if lat_text or lon_text:
         given = _coordinates(lat_text, lon_text)
+        if not gazetteer.in_france(*given):
+            raise _Invalid("import.reason.outside_france", lat=lat_text, lon=lon_text)
         return commune or gazetteer.nearest(*given), given
     if commune is not None:
         point = gazetteer.point_for(commune)

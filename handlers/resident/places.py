@@ -108,11 +108,16 @@ async def use_commune(message: Message, user: User, state: FSMContext, commune: 
 async def on_location(
     message: Message, user: User, state: FSMContext, gazetteer: Gazetteer
 ) -> None:
-    """Resident shares a location → bot stores it rounded and asks for a radius."""
+    """Resident shares a location → bot stores it rounded and asks for a radius (outside
+    France: bot says so and stores nothing)."""
     assert message.location is not None
     lat, lon = message.location.latitude, message.location.longitude
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
         await message.answer(_("place.bad_location"))
+        return
+    if not gazetteer.in_france(lat, lon):
+        await state.set_state(Onboarding.place)
+        await message.answer(_("place.outside_france"), reply_markup=place_keyboard())
         return
     commune = gazetteer.nearest(lat, lon)
     name = commune.name if commune else _("place.your_location")
