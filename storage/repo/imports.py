@@ -71,13 +71,15 @@ async def insert_campaigns(
     """New campaigns of one source in multi-row INSERTs; their ids by external id.
 
     The ORM's unit of work inserts one row a statement on SQLite when it needs the ids back
-    (50,000 statements for 50,000 campaigns); a bulk INSERT ... RETURNING does not, and the ids
-    are matched by external id, not by order. Bulk statements skip mapper events: `cell` is set
-    here as `storage.models._place_in_cell` would."""
+    (50,000 statements for 50,000 campaigns); a Core INSERT ... RETURNING of many rows does
+    not, and the ids are matched by external id, not by order. (The ORM's bulk INSERT would
+    split the rows wherever their None-valued columns differ.) Core skips mapper events: `cell`
+    is set here as `storage.models._place_in_cell` would."""
     if not rows:
         return {}
     values = [{**row, "cell": cell_of(row["lat"], row["lon"])} for row in rows]
-    query = insert(Campaign).returning(Campaign.external_id, Campaign.id)
+    table = Campaign.metadata.tables[Campaign.__tablename__]
+    query = insert(table).returning(table.c.external_id, table.c.id)
     return {external_id: id_ for external_id, id_ in await session.execute(query, values)}
 
 
@@ -94,5 +96,5 @@ async def replace_rewards(
         for campaign_id, items in rewards.items()
         for position, reward in enumerate(items)
     ]
-    if values:
-        await session.execute(insert(Reward), values)
+    if values:  # Core executemany: one statement for them all
+        await session.execute(insert(Reward.metadata.tables[Reward.__tablename__]), values)
