@@ -10,6 +10,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from storage.db import alembic_config, upgrade
+from storage.geo import cell_of
 from storage.models import Base
 from tests.delivery_helpers import add_users, queue
 
@@ -138,3 +139,59 @@ async def test_0006_goes_back_to_0005s_counters_and_comes_back(
         if postgres:
             assert await connection.scalar(STAMP) == await connection.scalar(XID)
             assert await connection.scalar(text("SELECT count(*) FROM revisions")) == 0
+
+
+async def test_0007_moves_what_was_placed_from_a_commune(db_url: str, engine: AsyncEngine) -> None:
+    """0007 moves the residents and campaigns placed from a commune (the old point of their
+    commune, rounded as stored) to its town hall's point; points of their own stay."""
+    await engine.dispose()
+    await asyncio.to_thread(downgrade, db_url, "0006")
+    t = datetime(2026, 11, 30)
+    users = [
+        (1, "37261", 47.39, 0.70),  # typed "Tours": the old point, rounded
+        (2, "37261", 47.40, 0.70),  # shared a location near Tours
+        (3, "69123", 45.75, 4.85),  # typed "Lyon"
+        (4, None, 47.39, 0.70),  # no commune
+    ]
+    campaigns = [
+        (1, "37261", 47.39484, 0.70398),  # imported with the commune only
+        (2, "37261", 47.3949, 0.704),  # with a lat/lon of its own
+    ]
+    async with engine.begin() as connection:
+        for user_id, insee, lat, lon in users:
+            await connection.execute(
+                text(
+                    "INSERT INTO users (id, radius_km, lat, lon, commune_insee, created_at,"
+                    " updated_at) VALUES (:id, 25, :lat, :lon, :insee, :t, :t)"
+                ),
+                {"id": user_id, "lat": lat, "lon": lon, "insee": insee, "t": t},
+            )
+        for campaign_id, insee, lat, lon in campaigns:
+            await connection.execute(
+                text(
+                    "INSERT INTO campaigns (id, source, external_id, title, holder, description,"
+                    " category, commune_insee, lat, lon, cell, goal_cents, raised_cents, backers,"
+                    " starts_at, ends_at, last_milestone, search_text, created_at, updated_at)"
+                    " VALUES (:id, 'test', :id, 'T', 'H', '', 'other', :insee, :lat, :lon,"
+                    " :cell, 100, 0, 0, :t, :t, 0, '', :t, :t)"
+                ),
+                {"id": campaign_id, "insee": insee, "lat": lat, "lon": lon, "t": t}
+                | {"cell": cell_of(lat, lon)},
+            )
+    await engine.dispose()
+    await asyncio.to_thread(upgrade, db_url)
+    async with engine.connect() as connection:
+        rows = await connection.execute(text("SELECT id, lat, lon FROM users ORDER BY id"))
+        assert rows.all() == [
+            (1, 47.39, 0.69),
+            (2, 47.40, 0.70),
+            (3, 45.77, 4.84),
+            (4, 47.39, 0.70),
+        ]
+        query = text("SELECT id, lat, lon, cell FROM campaigns ORDER BY id")
+        rows = await connection.execute(query)
+        assert rows.all() == [
+            (1, 47.39122, 0.68922, cell_of(47.39122, 0.68922)),
+            (2, 47.3949, 0.704, cell_of(47.3949, 0.704)),
+        ]
+    assert cell_of(47.39122, 0.68922) != cell_of(47.39484, 0.70398)

@@ -178,9 +178,7 @@ def _losing_sharers(group: list[Commune], near: _Neighbourhood) -> set[str]:
     assert lat is not None and lon is not None
     insees = {c.insee for c in group}
     around = [c for _, c in near.around(lat, lon, 1) if c.insee not in insees][:NEIGHBOURS]
-    scores = {
-        c.insee: sum(1 for n in around if set(n.postcodes) & set(c.postcodes)) for c in group
-    }
+    scores = {c.insee: sum(1 for n in around if set(n.postcodes) & set(c.postcodes)) for c in group}
     best = max(scores.values())
     return {insee for insee, score in scores.items() if score < best}
 
