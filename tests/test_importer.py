@@ -323,7 +323,7 @@ INVALID = [
         {"field": "starts_at", "value": "29/03/2026"},
     ),
     ({"commune": "Qqqqqqq"}, "import.reason.unknown_commune", {"value": "Qqqqqqq"}),
-    ({"commune": "Azay-sur-Indre"}, "import.reason.no_position", {"commune": "Azay-sur-Indre"}),
+    ({"commune": "Chalinargues"}, "import.reason.no_position", {"commune": "Chalinargues"}),
     ({"raised_eur": "-5"}, "import.reason.negative", {"field": "raised_eur"}),
     ({"ends_at": "2026-03-01"}, "import.reason.ends_before_starts", None),
     ({"url": "ftp://oze.manche.fr/x"}, "import.reason.url", {"value": "ftp://oze.manche.fr/x"}),
@@ -385,7 +385,7 @@ async def test_json_list_of_objects(
     items = [
         {**BASE, "goal_eur": 2000, "raised_eur": 1234.5, "backers": 12, "rewards": None},
         "not an object",
-        {**BASE, "external_id": "gps", "commune": None, "lat": 49.1, "lon": -1.09},
+        {**BASE, "external_id": "gps", "commune": None, "lat": 49.115, "lon": -1.092},
         {**BASE, "external_id": "noholder", "holder": ""},
     ]
     # Detected by its content: the name says nothing.
@@ -405,8 +405,8 @@ async def test_json_list_of_objects(
     assert (found["exp3d"].goal_cents, found["exp3d"].raised_cents) == (200_000, 123_450)
     assert (found["exp3d"].backers, found["exp3d"].rewards) == (12, [])
     assert (found["gps"].lat, found["gps"].lon, found["gps"].commune_insee) == (
-        49.1,
-        -1.09,
+        49.115,
+        -1.092,
         "50502",
     )
 

@@ -172,11 +172,11 @@ async def test_0007_moves_what_was_placed_from_a_commune(db_url: str, engine: As
                     "INSERT INTO campaigns (id, source, external_id, title, holder, description,"
                     " category, commune_insee, lat, lon, cell, goal_cents, raised_cents, backers,"
                     " starts_at, ends_at, last_milestone, search_text, created_at, updated_at)"
-                    " VALUES (:id, 'test', :id, 'T', 'H', '', 'other', :insee, :lat, :lon,"
+                    " VALUES (:id, 'test', :ext, 'T', 'H', '', 'other', :insee, :lat, :lon,"
                     " :cell, 100, 0, 0, :t, :t, 0, '', :t, :t)"
                 ),
-                {"id": campaign_id, "insee": insee, "lat": lat, "lon": lon, "t": t}
-                | {"cell": cell_of(lat, lon)},
+                {"id": campaign_id, "ext": str(campaign_id), "insee": insee, "lat": lat}
+                | {"lon": lon, "cell": cell_of(lat, lon), "t": t},
             )
     await engine.dispose()
     await asyncio.to_thread(upgrade, db_url)
