@@ -61,6 +61,21 @@ def _by_population(communes: list[Commune]) -> tuple[Commune, ...]:
     return tuple(sorted(communes, key=lambda c: (-c.population, c.insee)))
 
 
+# Most names belong to one commune: the name index holds that commune itself rather than a tuple
+# of one (33,000 tuples, 1.5 MB of the bot's 150).
+_NameEntry = Commune | tuple[Commune, ...]
+
+
+def _name_entry(communes: list[Commune]) -> _NameEntry:
+    return communes[0] if len(communes) == 1 else _by_population(communes)
+
+
+def _named(entry: _NameEntry | None) -> tuple[Commune, ...]:
+    if entry is None:
+        return ()
+    return (entry,) if isinstance(entry, Commune) else entry
+
+
 def _trigrams(name: str) -> set[str]:
     padded = f"  {name} "
     return {padded[i : i + 3] for i in range(len(padded) - 2)}
@@ -98,11 +113,11 @@ class Gazetteer:
             if commune.lat is not None and commune.lon is not None:
                 grid_lists[_grid_cell(commune.lat, commune.lon)].append(commune)
         self._by_postcode = {k: _by_population(v) for k, v in postcode_lists.items()}
-        self._by_name = {k: _by_population(v) for k, v in name_lists.items()}
+        self._by_name = {k: _name_entry(v) for k, v in name_lists.items()}
         self._grid = {k: tuple(v) for k, v in grid_lists.items()}
         # Distinct normalised names, sorted for prefix search.
         self._names = sorted(self._by_name)
-        self._name_population = [self._by_name[n][0].population for n in self._names]
+        self._name_population = [_named(self._by_name[n])[0].population for n in self._names]
         self._departments = divisions.get("departments", {})
         self._regions = divisions.get("regions", {})
 
@@ -134,7 +149,7 @@ class Gazetteer:
         return list(self._by_postcode.get(code.strip(), ()))
 
     def by_name(self, name: str) -> list[Commune]:
-        return list(self._by_name.get(normalise(name), ()))
+        return list(_named(self._by_name.get(normalise(name))))
 
     def search(self, query: str, limit: int = 8) -> LookupResult:
         """Postcode, INSEE code or name; suggestions of close names when nothing matches exactly."""
@@ -147,9 +162,9 @@ class Gazetteer:
         if not key:
             return LookupResult()
         if key in self._by_name:
-            return LookupResult(matches=list(self._by_name[key][:limit]))
+            return LookupResult(matches=list(_named(self._by_name[key])[:limit]))
         names = set(self._close_names(key, limit)) | set(self._prefixed_names(key, limit))
-        communes = [c for name in names for c in self._by_name[name]]
+        communes = [c for name in names for c in _named(self._by_name[name])]
         return LookupResult(suggestions=list(_by_population(communes)[:limit]))
 
     @cached_property
