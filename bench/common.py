@@ -22,6 +22,7 @@ from storage.geo import cell_of  # noqa: E402
 from storage.models import Campaign, Category, User  # noqa: E402
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+SEEN = datetime.now(UTC)
 CATEGORIES = [category.value for category in Category]
 
 
@@ -78,6 +79,7 @@ def campaign_rows(gazetteer: Gazetteer, count: int, rng: random.Random) -> list[
                 "search_text": normalise(f"{title} Porteur {index} {commune.name}"),
                 "created_at": NOW,
                 "updated_at": NOW,
+                "last_seen_at": SEEN,  # residents who came this week: no retention write
             }
         )
     return rows
@@ -99,6 +101,7 @@ def user_rows(gazetteer: Gazetteer, count: int, rng: random.Random) -> list[dict
                 "radius_km": 25,
                 "created_at": NOW,
                 "updated_at": NOW,
+                "last_seen_at": SEEN,  # residents who came this week: no retention write
             }
         )
     return rows

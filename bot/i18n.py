@@ -38,6 +38,12 @@ def create_i18n(default_locale: str) -> I18n:
     return I18n(path=LOCALES_DIR, default_locale=default_locale, domain=DOMAIN)
 
 
+def telegram_language(user: TgUser) -> str | None:
+    """The language of the user's Telegram app when the bot speaks it, else None."""
+    code = (user.language_code or "").split("-")[0].lower()
+    return code if code in LOCALES else None
+
+
 def pick_locale(stored: str | None, telegram_code: str | None, default: str) -> str:
     """The user's chosen language, else their Telegram language when we speak it, else default."""
     if stored in LOCALES:

@@ -4,6 +4,7 @@ Telegram; and the current user."""
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from contextvars import ContextVar
+from datetime import datetime, timedelta
 from typing import Any
 
 from aiogram import BaseMiddleware, Bot
@@ -25,7 +26,7 @@ from aiogram.types import Chat, TelegramObject, Update
 from aiogram.types import User as TgUser
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.i18n import pick_locale
+from bot.i18n import telegram_language
 from bot.readmodels.sync import ReadModels
 from storage.db import CONNECTED, WROTE
 from storage.models import User
@@ -37,6 +38,7 @@ Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 FROM_CACHE = "user_from_cache"
 USER_LOCALE = "user_locale"
 PRIVATE = ChatType.PRIVATE
+SEEN_RESOLUTION = timedelta(days=7)
 RESIDENT = frozenset({"resident"})
 RESIDENT_AND_COORDINATOR = frozenset({"resident", "coordinator"})
 
@@ -184,11 +186,24 @@ class UserMiddleware(BaseMiddleware):
                     # Any update from someone who blocked the bot means they are back.
                     user.blocked_at = None
                     log.info("user %s is back: notifications resume", user.id)
+                self._seen(user, data["clock"]())
+                telegram = telegram_language(tg_user)
+                if telegram is not None and user.language_code != telegram:
+                    user.language_code = telegram  # written only when Telegram's changed
                 data["user"] = user
                 data["roles"] = self._roles(user)
                 # The choice as a plain value: the error path reads it after the session ends.
                 data[USER_LOCALE] = user.locale
         return await handler(event, data)
+
+    @staticmethod
+    def _seen(user: User, now: datetime) -> None:
+        """Retention's last visit: written at most once a week, and at once after a warning
+        (coming back cancels it)."""
+        seen = user.last_seen_at
+        if seen is None or now - seen > SEEN_RESOLUTION or user.retention_warned_at is not None:
+            user.last_seen_at = now
+            user.retention_warned_at = None
 
     def _roles(self, user: User) -> frozenset[str]:
         if user.id in self.admin_ids:
@@ -202,10 +217,11 @@ class UserMiddleware(BaseMiddleware):
         user = cache.attach(session, tg_user.id) or cache.read(session, tg_user.id)
         data[FROM_CACHE] = user is not None
         if user is None and creates:
-            # A new user's language is their Telegram one (when we speak it), so that what is
-            # sent to them later, outside any update (alerts), is in that language too.
-            locale = pick_locale(None, tg_user.language_code, self.default_locale)
-            return await users.get_or_create(session, tg_user.id, self.default_radius_km, locale)
+            # Their Telegram language is kept (when we speak it), so that what is sent to them
+            # later, outside any update (alerts), is in that language too.
+            return await users.get_or_create(
+                session, tg_user.id, self.default_radius_km, telegram_language(tg_user)
+            )
         if user is None:
             user = await users.get(session, tg_user.id)
         return user

@@ -50,6 +50,7 @@ class Settings(BaseSettings):
     delivery_backoff_max: float = 900.0
     delivery_request_timeout: float = 20.0  # seconds for one sendMessage
     delivery_idle_seconds: float = 5.0  # how often an idle worker looks at the outbox
+    retention_days: int = 365  # a resident inactive this long is erased (told a week before)
     # A worker's claim on a row: renewed while it holds it, taken back by another once older.
     delivery_lease_seconds: float = 60.0
     alert_grace_hours: float = 6.0  # due longer ago than this (downtime): missed, never sent late

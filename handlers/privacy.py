@@ -26,7 +26,10 @@ async def cmd_privacy(message: Message, settings: Settings) -> None:
     """User sends /privacy → bot says who runs it, what it stores, why, and how to erase it."""
     operator = settings.operator_name or _("privacy.operator_unknown")
     contact = settings.operator_contact or _("privacy.contact_unknown")
-    await message.answer(_("privacy.text").format(operator=operator, contact=contact))
+    text = _("privacy.text").format(
+        operator=operator, contact=contact, retention_days=settings.retention_days
+    )
+    await message.answer(text)
 
 
 async def cmd_mydata(message: Message, session: AsyncSession, user: User, clock: Clock) -> None:

@@ -79,7 +79,11 @@ class User(Base):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    # The language chosen in /settings (None: none chosen, so the bot follows Telegram's).
     locale: Mapped[str | None] = mapped_column(String(8))
+    # The language of the user's Telegram app as last seen (when the bot speaks it): what
+    # alerts, sent outside any update, are written in until a language is chosen.
+    language_code: Mapped[str | None] = mapped_column(String(8))
     # Rounded to about 1 km before it is stored (bot.domain.geo.round_location).
     lat: Mapped[float | None] = mapped_column(Float)
     lon: Mapped[float | None] = mapped_column(Float)
@@ -99,6 +103,10 @@ class User(Base):
     quiet_start: Mapped[int] = mapped_column(Integer, default=21 * 60)  # minutes, TIMEZONE
     quiet_end: Mapped[int] = mapped_column(Integer, default=8 * 60)
     digest_hour: Mapped[int | None] = mapped_column(Integer)  # None: no digest
+    # Retention (bot.delivery.retention): the last visit, at most a week old while they come,
+    # and when they were told that their data would be erased for inactivity.
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    retention_warned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     # Set by the database on every write (migrations 0005, 0006), read by storage.repo.revisions.

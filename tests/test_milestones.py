@@ -121,6 +121,7 @@ async def test_the_milestone_text(session: AsyncSession, i18n: I18n) -> None:
     await followers(session, item, User(id=1))
     await record_progress(session, item, 151_000, 5, NOW, "Europe/Paris")
     [row] = await outbox(session)
+    notifications.load_kinds()  # as the delivery worker does before it renders anything
     text = notifications.render_item(row, notifications.Reader("fr", "Europe/Paris", i18n))
     head = i18n.gettext("alert.milestone", locale="fr").format(
         title="Café &amp; co",

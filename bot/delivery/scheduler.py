@@ -25,6 +25,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.delivery.alerts import ScanReport, scan
+from bot.delivery.retention import RetentionReport, sweep
 from bot.domain.clock import Clock
 from bot.settings import Settings
 from storage.models import utcnow
@@ -48,6 +49,16 @@ async def alert_scan(
     if wake is not None:
         wake()
     return result
+
+
+async def retention_sweep(
+    sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, clock: Clock = utcnow
+) -> RetentionReport:
+    """Warn and erase inactive residents, purge old notifications (bot.delivery.retention)."""
+    async with sessionmaker() as session:
+        report = await sweep(session, now=clock(), settings=settings)
+        await session.commit()
+    return report
 
 
 async def deliver(wake: Callable[[], None]) -> None:
@@ -99,6 +110,15 @@ class Scheduler:
             replace_existing=True,
             args=(alert_scan, self.sessionmaker, s, self.clock, self.wake),
             **({"next_run_time": utcnow()} if scan_now else {}),
+        )
+        self.scheduler.add_job(
+            self._run,
+            "interval",
+            hours=24,
+            id="retention",
+            name="retention",
+            replace_existing=True,
+            args=(retention_sweep, self.sessionmaker, s, self.clock),
         )
         self.scheduler.add_job(
             self._run,

@@ -250,7 +250,7 @@ class DeliveryWorker:
         return None, ""
 
     def _units(self, user: User, rows: list[Outbox], closed: dict[str, Closed]) -> list[Unit]:
-        locale = pick_locale(user.locale, None, self.settings.default_locale)
+        locale = pick_locale(user.locale, user.language_code, self.settings.default_locale)
         reader = Reader(locale, self.settings.timezone, self.i18n)
         good: list[Outbox] = []
         for row in rows:

@@ -90,6 +90,11 @@ def render_launch(content: dict[str, Any], reader: Reader) -> str:
     return "\n".join((head, _open(content, reader)))
 
 
+@register("retention")
+def render_retention(content: dict[str, Any], reader: Reader) -> str:
+    return reader.t("retention.warning", date=_date(str(content["erase_at"]), reader))
+
+
 @register("result")
 def render_result(content: dict[str, Any], reader: Reader) -> str:
     locale = reader.locale

@@ -14,7 +14,7 @@ async def get(session: AsyncSession, user_id: int) -> User | None:
 
 
 async def get_or_create(
-    session: AsyncSession, user_id: int, radius_km: int, locale: str | None = None
+    session: AsyncSession, user_id: int, radius_km: int, language_code: str | None = None
 ) -> User:
     user = await session.get(User, user_id)
     if user is not None:
@@ -23,7 +23,8 @@ async def get_or_create(
     now = utcnow()
     await insert_or_ignore(
         session, User, [User.id],
-        id=user_id, locale=locale, radius_km=radius_km, created_at=now, updated_at=now,
+        id=user_id, language_code=language_code, radius_km=radius_km,
+        created_at=now, updated_at=now,
     )  # fmt: skip
     user = await session.get(User, user_id)
     assert user is not None
