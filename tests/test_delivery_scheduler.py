@@ -19,12 +19,12 @@ async def test_jobs_have_fixed_ids_and_defaults(
     scheduler = Scheduler(settings, sessionmaker, lambda: woken.append(True))
     scheduler.start(scan_now=False)
     try:
-        assert scheduler.job_ids() == ["alert_scan", "deliver"]
+        assert scheduler.job_ids() == ["alert_scan", "deliver", "retention"]
         for job in scheduler.scheduler.get_jobs():
             assert (job.coalesce, job.max_instances, job.misfire_grace_time) == (True, 1, 120)
         # Rebuilt at start-up with replace_existing: adding them again does not duplicate them.
         scheduler.add_jobs()
-        assert scheduler.job_ids() == ["alert_scan", "deliver"]
+        assert scheduler.job_ids() == ["alert_scan", "deliver", "retention"]
     finally:
         scheduler.shutdown()
 
