@@ -220,7 +220,11 @@ class UserMiddleware(BaseMiddleware):
             # Their Telegram language is kept (when we speak it), so that what is sent to them
             # later, outside any update (alerts), is in that language too.
             return await users.get_or_create(
-                session, tg_user.id, self.default_radius_km, telegram_language(tg_user)
+                session,
+                tg_user.id,
+                self.default_radius_km,
+                telegram_language(tg_user),
+                seen_at=data["clock"](),  # so that retention needs no second write
             )
         if user is None:
             user = await users.get(session, tg_user.id)

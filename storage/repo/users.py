@@ -14,7 +14,11 @@ async def get(session: AsyncSession, user_id: int) -> User | None:
 
 
 async def get_or_create(
-    session: AsyncSession, user_id: int, radius_km: int, language_code: str | None = None
+    session: AsyncSession,
+    user_id: int,
+    radius_km: int,
+    language_code: str | None = None,
+    seen_at: datetime | None = None,
 ) -> User:
     user = await session.get(User, user_id)
     if user is not None:
@@ -24,7 +28,7 @@ async def get_or_create(
     await insert_or_ignore(
         session, User, [User.id],
         id=user_id, language_code=language_code, radius_km=radius_km,
-        created_at=now, updated_at=now,
+        created_at=now, updated_at=now, last_seen_at=seen_at,
     )  # fmt: skip
     user = await session.get(User, user_id)
     assert user is not None
