@@ -95,6 +95,7 @@ def user_rows(gazetteer: Gazetteer, count: int, rng: random.Random) -> list[dict
             {
                 "id": 10_000_000 + index,
                 "locale": "fr",
+                "language_code": "fr",  # their Telegram's, as last seen
                 "lat": lat,
                 "lon": lon,
                 "commune_insee": commune.insee,
