@@ -31,7 +31,7 @@ import logging
 import time
 from collections import Counter, deque
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -49,11 +49,11 @@ from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.delivery.pacing import ChatSlots, Pacer, Pause, send_notification
+from bot.delivery.units import Sorter, Unit
 from bot.domain.alert_times import days_to_go
-from bot.i18n import pick_locale
 from bot.settings import Settings
-from bot.ui.notifications import Reader, load_kinds, render_item, render_messages, wanted
-from storage.models import Outbox, OutboxStatus, User, utcnow
+from bot.ui.notifications import load_kinds
+from storage.models import Outbox, OutboxStatus, utcnow
 from storage.repo import outbox
 
 log = logging.getLogger(__name__)
@@ -66,35 +66,10 @@ RETRY = "retry"
 
 
 @dataclass
-class Unit:
-    """One message to one user, and the outbox rows it carries."""
-
-    user_id: int
-    rows: list[Outbox]
-    text: str
-
-    @property
-    def ids(self) -> list[int]:
-        return [row.id for row in self.rows]
-
-    @property
-    def attempts(self) -> int:
-        return max(row.attempts for row in self.rows) + 1
-
-
-@dataclass
 class Outcome:
     unit: Unit
     status: str  # an OutboxStatus value, or RETRY
     error: str | None = None
-
-
-@dataclass
-class Closed:
-    """Rows closed at claim time without a call."""
-
-    ids: list[int] = field(default_factory=list)
-    reasons: list[str] = field(default_factory=list)
 
 
 class DeliveryWorker:
@@ -117,6 +92,7 @@ class DeliveryWorker:
         self.pause = Pause()
         self.grace = timedelta(hours=settings.alert_grace_hours)
         self.stats: Counter[str] = Counter()  # sent, blocked, failed, skipped, missed, 429, retry
+        self.sorter = Sorter(settings, i18n, self.grace, self.stats)
         self._slots = asyncio.Semaphore(settings.delivery_concurrency)
         self._db = asyncio.Lock()
         self._results: list[Outcome] = []
@@ -189,7 +165,7 @@ class DeliveryWorker:
             rows = await outbox.claim_due(session, now, self.settings.delivery_batch)
             users = await outbox.users_by_id(session, (row.user_id for row in rows))
             await self._refresh_figures(session, rows, now)
-            units, closed = self._sort(rows, users, now)
+            units, closed = self.sorter.sort(rows, users, now)
             for status, group in closed.items():
                 await outbox.finish(session, group.ids, status, now, _reasons(group.reasons))
             await session.commit()
@@ -215,58 +191,6 @@ class DeliveryWorker:
                 ends_at = datetime.fromisoformat(str(row.content["ends_at"]))
                 days = days_to_go(now, ends_at, self.settings.timezone)
                 row.content = {**row.content, **current, "days": days}
-
-    def _sort(
-        self, rows: Sequence[Outbox], users: dict[int, User], now: datetime
-    ) -> tuple[list[Unit], dict[str, Closed]]:
-        closed: dict[str, Closed] = {}
-        by_user: dict[int, list[Outbox]] = {}
-        for row in rows:
-            user = users.get(row.user_id)
-            status, reason = self._verdict(row, user, now)
-            if status is None:
-                by_user.setdefault(row.user_id, []).append(row)
-                continue
-            group = closed.setdefault(status, Closed())
-            group.ids.append(row.id)
-            group.reasons.append(reason)
-            log.info("outbox %s: %s to user %s (%s)", status, row.kind, row.user_id, reason)
-            self.stats[str(status)] += 1
-        units: list[Unit] = []
-        for user_id, user_rows in by_user.items():
-            units.extend(self._units(users[user_id], user_rows, closed))
-        return units, closed
-
-    def _verdict(self, row: Outbox, user: User | None, now: datetime) -> tuple[str | None, str]:
-        if user is None:
-            return OutboxStatus.SKIPPED, "user gone"
-        if user.blocked_at is not None:
-            return OutboxStatus.BLOCKED, "user blocked the bot"
-        if not wanted(row.kind, user):
-            return OutboxStatus.SKIPPED, f"user turned {row.kind} off"
-        if now - row.not_before > self.grace:
-            late = now - row.not_before
-            return OutboxStatus.MISSED, f"{late} late, grace {self.grace}"
-        return None, ""
-
-    def _units(self, user: User, rows: list[Outbox], closed: dict[str, Closed]) -> list[Unit]:
-        locale = pick_locale(user.locale, user.language_code, self.settings.default_locale)
-        reader = Reader(locale, self.settings.timezone, self.i18n)
-        good: list[Outbox] = []
-        for row in rows:
-            try:
-                render_item(row, reader)
-                good.append(row)
-            except Exception as error:  # a bad row must not hold back the others
-                log.exception("outbox %s: cannot render row %s", row.kind, row.id)
-                group = closed.setdefault(OutboxStatus.FAILED, Closed())
-                group.ids.append(row.id)
-                group.reasons.append(f"render: {type(error).__name__}: {error}")
-                self.stats[str(OutboxStatus.FAILED)] += 1
-        if not good:
-            return []
-        parts = render_messages(good, reader)
-        return [Unit(user.id, list(part_rows), text) for part_rows, text in parts]  # type: ignore[arg-type]
 
     # --- sending
 
