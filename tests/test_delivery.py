@@ -15,7 +15,7 @@ from bot.delivery.worker import DeliveryWorker
 from bot.devtools.fakeapi import FakeBotAPI, FaultConfig
 from bot.factory import create_bot
 from storage.models import Outbox, User
-from storage.repo import outbox
+from storage.repo import claims, outbox
 from tests.delivery_helpers import SkipClock, add_users, make_worker, queue, rows, settings_for
 from tests.e2e import TOKEN, plain
 
@@ -212,7 +212,7 @@ async def test_recover_requeues_rows_left_in_flight_once_their_lease_ends(env: E
     async with env.sessionmaker() as session:
         await add_users(session, [1])
         await queue(session, 1, "a", "hello", now)
-        claimed = await outbox.claim_due(session, now, 10)
+        claimed = await claims.claim_due(session, now, 10)
         await session.commit()
     assert [r.status for r in claimed] == ["sending"]
     assert await env.worker.recover() == 0  # another worker's live claim: left alone

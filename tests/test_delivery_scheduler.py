@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.delivery.cli import print_counts
 from bot.delivery.scheduler import Scheduler, alert_scan
 from bot.settings import Settings
-from storage.repo import outbox
+from storage.repo import claims
 from tests.delivery_helpers import SkipClock, add_users, queue
 
 
@@ -51,8 +51,8 @@ async def test_outbox_command_counts_by_status_and_kind(
         await queue(session, 1, "a", "x", now)
         await queue(session, 2, "b", "y", now)
         await queue(session, 2, "c", "z", now, kind="news")
-        claimed = await outbox.claim_due(session, now, 1)
-        await outbox.finish(session, [r.id for r in claimed], "sent", now)
+        claimed = await claims.claim_due(session, now, 1)
+        await claims.finish(session, [r.id for r in claimed], "sent", now)
         await session.commit()
 
     def text(key: str, **values: object) -> str:

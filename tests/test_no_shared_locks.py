@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.delivery.progress import record_progress
 from bot.imports.importer import import_campaigns
 from bot.imports.rows import CampaignInput
-from storage.repo import campaigns, outbox, users
+from storage.repo import campaigns, claims, users
 from tests.databases import postgresql_only
 from tests.delivery_helpers import add_users, queue
 from tests.factories import SAINT_LO, add_campaigns, campaign
@@ -49,7 +49,7 @@ def first_contact(user_id: int) -> Write:
 
 def blocked_by(user_id: int) -> Write:
     """The delivery worker met a 403 for this user."""
-    return lambda session: outbox.block_users(session, [user_id], NOW)
+    return lambda session: claims.block_users(session, [user_id], NOW)
 
 
 def forget(user_id: int) -> Write:
@@ -58,7 +58,7 @@ def forget(user_id: int) -> Write:
 
 def claim(users_in_line: int) -> Write:
     """The delivery worker claims the due notifications of the users first in line."""
-    return lambda session: outbox.claim_due(session, NOW, users_in_line)
+    return lambda session: claims.claim_due(session, NOW, users_in_line)
 
 
 # --- campaigns: imports, progress reports, follows ------------------------------------------------

@@ -20,7 +20,7 @@ from bot.delivery.worker import DeliveryWorker
 from bot.devtools.fakeapi import FakeBotAPI
 from bot.factory import create_bot
 from bot.settings import Settings
-from storage.repo import outbox
+from storage.repo import claims
 from tests.delivery_helpers import SkipClock, settings_for
 from tests.e2e import TOKEN
 
@@ -46,7 +46,7 @@ async def worker(
 async def test_stop_during_a_read_returns_at_once(
     worker: DeliveryWorker, monkeypatch: pytest.MonkeyPatch, read: str
 ) -> None:
-    original = getattr(outbox, read)
+    original = getattr(claims, read)
     reads: list[str] = []
 
     async def read_then_stop(*args: Any) -> Any:
@@ -56,7 +56,7 @@ async def test_stop_during_a_read_returns_at_once(
         reads.append(read)
         return result
 
-    monkeypatch.setattr(outbox, read, read_then_stop)
+    monkeypatch.setattr(claims, read, read_then_stop)
     await asyncio.wait_for(worker.run(), 2)  # not the idle time: `never` would hang forever
     assert reads == [read]
 

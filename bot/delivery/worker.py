@@ -54,7 +54,7 @@ from bot.domain.alert_times import days_to_go
 from bot.settings import Settings
 from bot.ui.notifications import load_kinds
 from storage.models import Outbox, OutboxStatus, utcnow
-from storage.repo import outbox
+from storage.repo import claims
 
 log = logging.getLogger(__name__)
 
@@ -120,8 +120,8 @@ class DeliveryWorker:
         self._next_lease_check = time.monotonic() + self.lease.total_seconds() / 3
         async with self._db, self.sessionmaker() as session:
             now = self.clock()
-            await outbox.renew(session, self._held, now)
-            count = await outbox.take_back(session, now - self.lease, self._held)
+            await claims.renew(session, self._held, now)
+            count = await claims.take_back(session, now - self.lease, self._held)
             await session.commit()
         if count:
             log.warning("outbox: %d rows left in flight by a worker that is gone: re-queued", count)
@@ -162,12 +162,12 @@ class DeliveryWorker:
         self._wake.clear()  # a wake() from now on is for rows this claim may not see
         async with self._db, self.sessionmaker() as session:
             now = self.clock()
-            rows = await outbox.claim_due(session, now, self.settings.delivery_batch)
-            users = await outbox.users_by_id(session, (row.user_id for row in rows))
+            rows = await claims.claim_due(session, now, self.settings.delivery_batch)
+            users = await claims.users_by_id(session, (row.user_id for row in rows))
             await self._refresh_figures(session, rows, now)
             units, closed = self.sorter.sort(rows, users, now)
             for status, group in closed.items():
-                await outbox.finish(session, group.ids, status, now, _reasons(group.reasons))
+                await claims.finish(session, group.ids, status, now, _reasons(group.reasons))
             await session.commit()
         self._held.update(i for unit in units for i in unit.ids)
         if not rows:
@@ -184,7 +184,7 @@ class DeliveryWorker:
         """
         deadlines = [row for row in rows if row.kind == "deadline" and row.campaign_id]
         ids = [row.campaign_id for row in deadlines if row.campaign_id is not None]
-        figures = await outbox.campaign_figures(session, ids)
+        figures = await claims.campaign_figures(session, ids)
         for row in deadlines:
             current = figures.get(row.campaign_id or 0)
             if current is not None:
@@ -266,8 +266,8 @@ class DeliveryWorker:
             self.stats[str(status)] += 1
             self._log(result.unit, status, error)
         for (status, error), ids in by_status.items():
-            await outbox.finish(session, ids, status, now, error, tried=True)
-        await outbox.block_users(session, blocked, now)
+            await claims.finish(session, ids, status, now, error, tried=True)
+        await claims.block_users(session, blocked, now)
 
     async def _retry(
         self, session: AsyncSession, result: Outcome, now: datetime
@@ -279,7 +279,7 @@ class DeliveryWorker:
             self.settings.delivery_backoff_base * 2 ** (attempts - 1),
             self.settings.delivery_backoff_max,
         )
-        await outbox.retry_later(
+        await claims.retry_later(
             session, unit.ids, now + timedelta(seconds=delay), result.error or ""
         )
         self.stats["retry"] += 1
@@ -298,7 +298,7 @@ class DeliveryWorker:
     async def _idle(self, until_empty: bool) -> bool:
         """Sleep until the next row is due or wake(); False when until_empty and nothing is left."""
         async with self.sessionmaker() as session:
-            next_due = await outbox.next_due(session, self.lease)
+            next_due = await claims.next_due(session, self.lease)
         if next_due is None and until_empty:
             return False
         if self._stop.is_set():  # stop() came during the read: do not start a sleep
@@ -324,7 +324,7 @@ class DeliveryWorker:
         if ready:
             ids = [i for unit in ready for i in unit.ids]
             async with self._db, self.sessionmaker() as session:
-                await outbox.release(session, ids)
+                await claims.release(session, ids)
                 await session.commit()
             self._held.difference_update(ids)
         log.info("outbox: worker stopped; %s", dict(self.stats))
