@@ -17,6 +17,8 @@ from babel.messages.pofile import read_po
 from bot.settings import LOCALES, PROJECT_ROOT
 
 LOCALES_DIR = PROJECT_ROOT / "locales"
+# The language the user chose, as a plain value in the update's data (bot.middlewares sets it).
+USER_LOCALE = "user_locale"
 DOMAIN = "messages"
 
 
@@ -61,7 +63,7 @@ class UserLocaleMiddleware(I18nMiddleware):
     async def get_locale(self, event: TelegramObject, data: dict[str, Any]) -> str:
         tg_user: TgUser | None = data.get("event_from_user")
         return pick_locale(
-            data.get("user_locale"),  # bot.middlewares.USER_LOCALE
+            data.get(USER_LOCALE),
             tg_user.language_code if tg_user else None,
             self.i18n.default_locale,
         )

@@ -26,7 +26,7 @@ from aiogram.types import Chat, TelegramObject, Update
 from aiogram.types import User as TgUser
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.i18n import telegram_language
+from bot.i18n import USER_LOCALE, telegram_language
 from bot.readmodels.sync import ReadModels
 from storage.db import CONNECTED, WROTE
 from storage.models import User
@@ -36,7 +36,6 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 FROM_CACHE = "user_from_cache"
-USER_LOCALE = "user_locale"
 PRIVATE = ChatType.PRIVATE
 SEEN_RESOLUTION = timedelta(days=7)
 RESIDENT = frozenset({"resident"})

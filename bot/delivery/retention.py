@@ -35,24 +35,29 @@ async def sweep(session: AsyncSession, *, now: datetime, settings: Settings) -> 
     limit = timedelta(days=settings.retention_days)
     erase_at = now + timedelta(days=WARNING_DAYS)
     warned = await retention.to_warn(session, now - limit + timedelta(days=WARNING_DAYS))
-    for user in warned:
-        await outbox.enqueue(
-            session,
-            user_id=user.id,
-            kind=KIND,
-            dedup_key=f"{KIND}:{user.id}:{now.date().isoformat()}",
-            content={"erase_at": erase_at.isoformat()},
-            due_at=now,
-            not_before=deliver_at(now, user, settings.timezone),  # quiet hours hold
-        )
+    content = {"erase_at": erase_at.isoformat()}
+    await outbox.enqueue_many(
+        session,
+        [
+            {
+                "user_id": user.id,
+                "kind": KIND,
+                "dedup_key": f"{KIND}:{user.id}:{now.date().isoformat()}",
+                "content": content,
+                "due_at": now,
+                "not_before": deliver_at(now, user, settings.timezone),  # quiet hours hold
+            }
+            for user in warned
+        ],
+    )
     await retention.mark_warned(session, [user.id for user in warned], now)
     report.warned = len(warned)
-    for user_id in await retention.to_erase(session, now - limit, now - timedelta(WARNING_DAYS)):
+    erasing = await retention.to_erase(session, now - limit, now - timedelta(days=WARNING_DAYS))
+    for user_id in erasing:
         await users.delete_user(session, user_id)
-        report.erased += 1
+    report.erased = len(erasing)
     report.purged = await retention.purge_notifications(
         session, now - timedelta(days=NOTIFICATION_DAYS)
     )
     log.info("retention: %s", report)
     return report
-
