@@ -39,7 +39,9 @@ FROM_CACHE = "user_from_cache"
 PRIVATE = ChatType.PRIVATE
 SEEN_RESOLUTION = timedelta(days=7)
 RESIDENT = frozenset({"resident"})
-RESIDENT_AND_COORDINATOR = frozenset({"resident", "coordinator"})
+HOLDER = frozenset({"resident", "holder"})
+# Admins (ADMIN_IDS) may do what holders and coordinators do, on any campaign.
+ADMIN = frozenset({"resident", "holder", "coordinator", "admin"})
 
 # The session of the update being handled, for CommitBeforeSending (unset outside updates: the
 # delivery worker and scheduled jobs own their transactions).
@@ -206,8 +208,8 @@ class UserMiddleware(BaseMiddleware):
 
     def _roles(self, user: User) -> frozenset[str]:
         if user.id in self.admin_ids:
-            return RESIDENT_AND_COORDINATOR
-        return RESIDENT
+            return ADMIN
+        return HOLDER if user.holder else RESIDENT
 
     async def _user(
         self, session: AsyncSession, tg_user: TgUser, data: dict[str, Any], creates: bool

@@ -53,6 +53,11 @@ class Settings(BaseSettings):
     retention_days: int = 365  # a resident inactive this long is erased (told a week before)
     # A worker's claim on a row: renewed while it holds it, taken back by another once older.
     delivery_lease_seconds: float = 60.0
+    # Holders (handlers.holder): news posts per campaign per 24 hours; how long an invitation
+    # link stays valid; how often a broadcast's report message is edited while it goes out.
+    news_per_day: int = 3
+    invitation_days: int = 7
+    report_edit_seconds: float = 5.0
     alert_grace_hours: float = 6.0  # due longer ago than this (downtime): missed, never sent late
     alert_scan_minutes: float = 5.0
     scheduler_misfire_grace_seconds: int = 300

@@ -18,6 +18,7 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
 )
+from sqlalchemy import false as sa_false
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -103,6 +104,9 @@ class User(Base):
     quiet_start: Mapped[int] = mapped_column(Integer, default=21 * 60)  # minutes, TIMEZONE
     quiet_end: Mapped[int] = mapped_column(Integer, default=8 * 60)
     digest_hour: Mapped[int | None] = mapped_column(Integer)  # None: no digest
+    # Holds at least one campaign (storage.repo.holders keeps it in step with `holders`), so
+    # that an update knows the user's roles from the user's row alone.
+    holder: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     # Retention (bot.delivery.retention): the last visit, at most a week old while they come,
     # and when they were told that their data would be erased for inactivity.
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -149,6 +153,8 @@ class Campaign(Base):
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     url: Mapped[str | None] = mapped_column(String(500))
+    # The campaign's picture, as a Telegram file_id (never downloaded; sent again by id).
+    photo_file_id: Mapped[str | None] = mapped_column(String(200))
     # The highest milestone (percent of the goal) whose alerts were queued.
     last_milestone: Mapped[int] = mapped_column(Integer, default=0)
     # Accent- and case-folded title, holder, commune and description
@@ -198,9 +204,18 @@ class Follow(Base):
         ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Where the follower came from: a poster's or a link's source tag (`shop-counter`), if any.
+    source: Mapped[str | None] = mapped_column(String(40))
 
     user: Mapped[User] = relationship(back_populates="follows")
     campaign: Mapped[Campaign] = relationship()
+
+
+class Priority:
+    """Outbox lanes (Outbox.priority): a lower number is sent first."""
+
+    URGENT = 0
+    BULK = 1
 
 
 class OutboxStatus(StrEnum):
@@ -225,6 +240,7 @@ class Outbox(Base):
     __table_args__ = (
         Index("ix_outbox_status_not_before", "status", "not_before"),
         Index("ix_outbox_user_id_status", "user_id", "status"),
+        Index("ix_outbox_status_priority_not_before", "status", "priority", "not_before"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
@@ -241,6 +257,11 @@ class Outbox(Base):
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(String(300))
+    # The lane: URGENT (personal alerts: deadlines, results, milestones) goes before BULK (news,
+    # announcements) whatever their age.
+    priority: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The broadcast (news, announcement) this row delivers, for its sender's progress report.
+    broadcast_id: Mapped[int | None] = mapped_column(Integer, index=True)
 
 
 class JobState(Base):
@@ -275,3 +296,80 @@ class Deletion(Base):
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     name: Mapped[str] = mapped_column(String(40))  # the table
     xid: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
+class Holder(Base):
+    """A project holder of a campaign (a campaign may have several)."""
+
+    __tablename__ = "holders"
+
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    invited_by: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Invitation(Base):
+    """A single-use deep link that makes its opener a holder of a campaign (`role` "holder") or,
+    later, a coordinator. Only the token's SHA-256 is stored."""
+
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(20), default="holder")
+    campaign_id: Mapped[int | None] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="CASCADE"), index=True
+    )
+    created_by: Mapped[int | None] = mapped_column(BigInteger)  # None: the command line
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    used_by: Mapped[int | None] = mapped_column(BigInteger)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Broadcast(Base):
+    """One message to many: a holder's news to a campaign's followers (kind "news") or, later, a
+    coordinator's announcement. Its outbox rows carry its id (Outbox.broadcast_id); the sender's
+    report message (report_chat_id, report_message_id) is edited as they go out."""
+
+    __tablename__ = "broadcasts"
+    __table_args__ = (Index("ix_broadcasts_campaign_id_created_at", "campaign_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), default="news")
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    author_id: Mapped[int | None] = mapped_column(BigInteger)
+    text: Mapped[str] = mapped_column(Text)  # Telegram HTML, as the author's formatting gave it
+    photo_file_id: Mapped[str | None] = mapped_column(String(200))
+    link_url: Mapped[str | None] = mapped_column(String(500))
+    link_label: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    send_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # None: at once
+    queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # its outbox rows written
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    recipients: Mapped[int] = mapped_column(Integer, default=0)
+    report_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    report_message_id: Mapped[int | None] = mapped_column(Integer)
+    report_done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # final counts shown
+
+
+class ProgressPoint(Base):
+    """A campaign's raised amount and backers as they changed, with when and from where
+    (`source`: "holder", "import", "sync"), for "+350 € this week"."""
+
+    __tablename__ = "progress_history"
+    __table_args__ = (Index("ix_progress_history_campaign_id_at", "campaign_id", "at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    raised_cents: Mapped[int] = mapped_column(BigInteger)
+    backers: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(20))
+    by_user: Mapped[int | None] = mapped_column(BigInteger)

@@ -1,4 +1,5 @@
-"""Role packages: the coordinator's router opens to ADMIN_IDS only; the holder's to nobody yet."""
+"""Role packages: the coordinator's router opens to ADMIN_IDS only; the holder's to holders
+(users.holder) and admins."""
 
 from collections.abc import AsyncIterator
 
@@ -8,10 +9,15 @@ from aiogram.filters import Command
 from aiogram.types import Message
 from aiogram.utils.i18n import I18n
 
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
 from bot.domain.gazetteer import Gazetteer
+from storage.models import User
 from tests.e2e import Harness, plain, start_harness
 
 ADMIN = 77
+HOLDER = 79
 
 
 @pytest.fixture
@@ -39,14 +45,25 @@ def probe(role: str) -> Router:
     [
         (ADMIN, "/probe_coordinator", True),
         (78, "/probe_coordinator", False),
-        (ADMIN, "/probe_holder", False),
+        (HOLDER, "/probe_coordinator", False),
+        (ADMIN, "/probe_holder", True),
+        (HOLDER, "/probe_holder", True),
         (78, "/probe_holder", False),
     ],
 )
 async def test_a_role_package_opens_only_to_its_role(
-    gated: Harness, user_id: int, command: str, opens: bool
+    gated: Harness,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    user_id: int,
+    command: str,
+    opens: bool,
 ) -> None:
     chat = gated.chat(user_id)
+    if user_id == HOLDER:
+        await chat.send("/help")  # the user exists
+        async with sessionmaker() as session:
+            await session.execute(update(User).where(User.id == HOLDER).values(holder=True))
+            await session.commit()
     [reply] = await chat.send(command)
     role = command.removeprefix("/probe_")
     expected = f"{role} door open" if opens else chat.t("unknown.text")

@@ -73,3 +73,12 @@ class DigestPick(CallbackData, prefix="dg"):
     """The daily digest's hour (local time, TIMEZONE), or -1 for no digest."""
 
     hour: int
+
+
+class HolderMenu(CallbackData, prefix="hm"):
+    """A holder's action on one of their campaigns (from /myprojects). `action`: menu, news,
+    progress, edit, poster, holders, invite. The campaign is checked again on every press
+    (storage.repo.holders.may_manage)."""
+
+    action: str
+    id: RowId

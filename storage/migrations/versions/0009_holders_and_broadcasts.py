@@ -1,0 +1,145 @@
+"""project holders, invitations, broadcasts (news), progress history, outbox lanes
+
+- `holders` (who holds which campaign) and `users.holder`, kept in step with it, so that an
+  update knows its user's roles from the user's row.
+- `invitations`: single-use deep links (only the token's SHA-256 is stored).
+- `broadcasts`: a holder's news (later a coordinator's announcement), with its report message.
+- `progress_history`: each change of a campaign's raised amount and backers, with its time.
+- `follows.source`: the poster or link a follower came from; `campaigns.photo_file_id`.
+- `outbox.priority` (0 urgent, 1 bulk) and `outbox.broadcast_id`, so that news never delays a
+  personal alert and a broadcast's progress can be counted.
+
+Revision ID: 0009
+Revises: 0008
+Create Date: 2026-11-30 17:30:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+import storage.models
+
+revision: str = "0009"
+down_revision: str | None = "0008"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+UTC = storage.models.UTCDateTime
+
+
+def upgrade() -> None:
+    # Plain ADD COLUMN (no batch copy on SQLite, which would drop the tables' triggers).
+    op.add_column(
+        "users", sa.Column("holder", sa.Boolean(), nullable=False, server_default=sa.false())
+    )
+    op.add_column("campaigns", sa.Column("photo_file_id", sa.String(length=200), nullable=True))
+    op.add_column("follows", sa.Column("source", sa.String(length=40), nullable=True))
+    op.add_column(
+        "outbox", sa.Column("priority", sa.Integer(), nullable=False, server_default="0")
+    )
+    op.add_column("outbox", sa.Column("broadcast_id", sa.Integer(), nullable=True))
+    op.create_index("ix_outbox_broadcast_id", "outbox", ["broadcast_id"])
+    op.create_index(
+        "ix_outbox_status_priority_not_before", "outbox", ["status", "priority", "not_before"]
+    )
+    op.create_table(
+        "holders",
+        sa.Column("campaign_id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.BigInteger(), nullable=False),
+        sa.Column("invited_by", sa.BigInteger(), nullable=True),
+        sa.Column("created_at", UTC(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["campaign_id"], ["campaigns.id"],
+            name="fk_holders_campaign_id_campaigns", ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name="fk_holders_user_id_users", ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("campaign_id", "user_id", name="pk_holders"),
+    )  # fmt: skip
+    op.create_index("ix_holders_user_id", "holders", ["user_id"])
+    op.create_table(
+        "invitations",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("role", sa.String(length=20), nullable=False),
+        sa.Column("campaign_id", sa.Integer(), nullable=True),
+        sa.Column("created_by", sa.BigInteger(), nullable=True),
+        sa.Column("created_at", UTC(), nullable=False),
+        sa.Column("expires_at", UTC(), nullable=False),
+        sa.Column("used_at", UTC(), nullable=True),
+        sa.Column("used_by", sa.BigInteger(), nullable=True),
+        sa.Column("revoked_at", UTC(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["campaign_id"], ["campaigns.id"],
+            name="fk_invitations_campaign_id_campaigns", ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name="pk_invitations"),
+        sa.UniqueConstraint("token_hash", name="uq_invitations_token_hash"),
+    )  # fmt: skip
+    op.create_index("ix_invitations_campaign_id", "invitations", ["campaign_id"])
+    op.create_table(
+        "broadcasts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("campaign_id", sa.Integer(), nullable=True),
+        sa.Column("author_id", sa.BigInteger(), nullable=True),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("photo_file_id", sa.String(length=200), nullable=True),
+        sa.Column("link_url", sa.String(length=500), nullable=True),
+        sa.Column("link_label", sa.String(length=100), nullable=True),
+        sa.Column("created_at", UTC(), nullable=False),
+        sa.Column("send_at", UTC(), nullable=True),
+        sa.Column("queued_at", UTC(), nullable=True),
+        sa.Column("cancelled_at", UTC(), nullable=True),
+        sa.Column("recipients", sa.Integer(), nullable=False),
+        sa.Column("report_chat_id", sa.BigInteger(), nullable=True),
+        sa.Column("report_message_id", sa.Integer(), nullable=True),
+        sa.Column("report_done_at", UTC(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["campaign_id"], ["campaigns.id"],
+            name="fk_broadcasts_campaign_id_campaigns", ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name="pk_broadcasts"),
+    )  # fmt: skip
+    op.create_index(
+        "ix_broadcasts_campaign_id_created_at", "broadcasts", ["campaign_id", "created_at"]
+    )
+    op.create_table(
+        "progress_history",
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("campaign_id", sa.Integer(), nullable=False),
+        sa.Column("at", UTC(), nullable=False),
+        sa.Column("raised_cents", sa.BigInteger(), nullable=False),
+        sa.Column("backers", sa.Integer(), nullable=False),
+        sa.Column("source", sa.String(length=20), nullable=False),
+        sa.Column("by_user", sa.BigInteger(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["campaign_id"], ["campaigns.id"],
+            name="fk_progress_history_campaign_id_campaigns", ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name="pk_progress_history"),
+    )  # fmt: skip
+    op.create_index(
+        "ix_progress_history_campaign_id_at", "progress_history", ["campaign_id", "at"]
+    )
+
+
+def downgrade() -> None:
+    for table in ("progress_history", "broadcasts", "invitations", "holders"):
+        op.drop_table(table)
+    op.drop_index("ix_outbox_status_priority_not_before", table_name="outbox")
+    op.drop_index("ix_outbox_broadcast_id", table_name="outbox")
+    with op.batch_alter_table("outbox", recreate="never") as batch_op:
+        batch_op.drop_column("broadcast_id")
+        batch_op.drop_column("priority")
+    with op.batch_alter_table("follows", recreate="never") as batch_op:
+        batch_op.drop_column("source")
+    with op.batch_alter_table("campaigns", recreate="never") as batch_op:
+        batch_op.drop_column("photo_file_id")
+    with op.batch_alter_table("users", recreate="never") as batch_op:
+        batch_op.drop_column("holder")
