@@ -21,8 +21,6 @@ class ImportFileError(Exception):
         self.values = values
 
 
-
-
 @dataclass(frozen=True, slots=True)
 class RecordFile:
     """A file's numbered raw rows, read one at a time on each iteration (never held whole)."""

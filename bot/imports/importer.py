@@ -130,8 +130,7 @@ async def import_campaigns(
             await record_progress(session, campaign, item.raised_cents, item.backers, now, tz)
             _fill(campaign, item)
         rewards[item.external_id] = [
-            {"title": r.title, "price_cents": r.price_cents, "stock": r.stock}
-            for r in item.rewards
+            {"title": r.title, "price_cents": r.price_cents, "stock": r.stock} for r in item.rewards
         ]
     await session.flush()  # the updates
     ids = {c.external_id: c.id for c in existing.values()}

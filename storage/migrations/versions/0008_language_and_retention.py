@@ -29,9 +29,7 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     # Plain ADD COLUMN (no batch copy on SQLite, which would drop the users' triggers).
     op.add_column("users", sa.Column("language_code", sa.String(length=8), nullable=True))
-    op.add_column(
-        "users", sa.Column("last_seen_at", storage.models.UTCDateTime(), nullable=True)
-    )
+    op.add_column("users", sa.Column("last_seen_at", storage.models.UTCDateTime(), nullable=True))
     op.add_column(
         "users", sa.Column("retention_warned_at", storage.models.UTCDateTime(), nullable=True)
     )

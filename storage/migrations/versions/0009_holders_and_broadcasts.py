@@ -36,9 +36,7 @@ def upgrade() -> None:
     )
     op.add_column("campaigns", sa.Column("photo_file_id", sa.String(length=200), nullable=True))
     op.add_column("follows", sa.Column("source", sa.String(length=40), nullable=True))
-    op.add_column(
-        "outbox", sa.Column("priority", sa.Integer(), nullable=False, server_default="0")
-    )
+    op.add_column("outbox", sa.Column("priority", sa.Integer(), nullable=False, server_default="0"))
     op.add_column("outbox", sa.Column("broadcast_id", sa.Integer(), nullable=True))
     op.create_index("ix_outbox_broadcast_id", "outbox", ["broadcast_id"])
     op.create_index(
@@ -124,9 +122,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name="pk_progress_history"),
     )  # fmt: skip
-    op.create_index(
-        "ix_progress_history_campaign_id_at", "progress_history", ["campaign_id", "at"]
-    )
+    op.create_index("ix_progress_history_campaign_id_at", "progress_history", ["campaign_id", "at"])
 
 
 def downgrade() -> None:
