@@ -39,7 +39,16 @@ FROM_CACHE = "user_from_cache"
 PRIVATE = ChatType.PRIVATE
 SEEN_RESOLUTION = timedelta(days=7)
 RESIDENT = frozenset({"resident"})
-HOLDER = frozenset({"resident", "holder"})
+# The roles a user's flags give (users.holder, users.coordinator), computed once.
+ROLES = {
+    (holder, coordinator): frozenset(
+        {"resident"}
+        | ({"holder"} if holder else set())
+        | ({"coordinator"} if coordinator else set())
+    )
+    for holder in (False, True)
+    for coordinator in (False, True)
+}
 # Admins (ADMIN_IDS) may do what holders and coordinators do, on any campaign.
 ADMIN = frozenset({"resident", "holder", "coordinator", "admin"})
 
@@ -209,7 +218,7 @@ class UserMiddleware(BaseMiddleware):
     def _roles(self, user: User) -> frozenset[str]:
         if user.id in self.admin_ids:
             return ADMIN
-        return HOLDER if user.holder else RESIDENT
+        return ROLES[bool(user.holder), bool(user.coordinator)]
 
     async def _user(
         self, session: AsyncSession, tg_user: TgUser, data: dict[str, Any], creates: bool

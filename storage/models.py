@@ -107,6 +107,16 @@ class User(Base):
     # Holds at least one campaign (storage.repo.holders keeps it in step with `holders`), so
     # that an update knows the user's roles from the user's row alone.
     holder: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    # Appointed by an admin (storage.repo.operations keeps it in step with
+    # `operation_coordinators`' appointments): gives the "coordinator" role.
+    coordinator: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    # Announcements of operations need a yes: None never asked, then True or False.
+    announcements_consent: Mapped[bool | None] = mapped_column(Boolean)
+    consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # "New campaigns near me" (off unless turned on in /settings).
+    notify_new_nearby: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=sa_false()
+    )
     # Retention (bot.delivery.retention): the last visit, at most a week old while they come,
     # and when they were told that their data would be erased for inactivity.
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -153,6 +163,8 @@ class Campaign(Base):
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     url: Mapped[str | None] = mapped_column(String(500))
+    # The operation it belongs to (set at import, or by its commune in the operation's territory).
+    operation_id: Mapped[int | None] = mapped_column(Integer, index=True)
     # The campaign's picture, as a Telegram file_id (never downloaded; sent again by id).
     photo_file_id: Mapped[str | None] = mapped_column(String(200))
     # The highest milestone (percent of the goal) whose alerts were queued.
@@ -344,6 +356,12 @@ class Broadcast(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(20), default="news")
     campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    # An announcement's operation (its territory is the audience), and for automatic reminders a
+    # key that makes each one exist once ("call_7d:12").
+    operation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("operations.id", ondelete="CASCADE"), index=True
+    )
+    dedup_key: Mapped[str | None] = mapped_column(String(100), unique=True)
     author_id: Mapped[int | None] = mapped_column(BigInteger)
     text: Mapped[str] = mapped_column(Text)  # Telegram HTML, as the author's formatting gave it
     photo_file_id: Mapped[str | None] = mapped_column(String(200))
@@ -373,3 +391,53 @@ class ProgressPoint(Base):
     backers: Mapped[int] = mapped_column(Integer)
     source: Mapped[str] = mapped_column(String(20))
     by_user: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class Operation(Base):
+    """A crowdfunding operation run by a region or a département: a call for projects, then
+    campaigns in a common window from a common launch day, on a platform."""
+
+    __tablename__ = "operations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    platform: Mapped[str] = mapped_column(String(100), default="")
+    link: Mapped[str | None] = mapped_column(String(500))
+    call_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    call_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    launch_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the common launch day
+    ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The automatic reminders (7 and 1 days before the call closes, launch day), each can be off.
+    remind_call_7d: Mapped[bool] = mapped_column(Boolean, default=True)
+    remind_call_1d: Mapped[bool] = mapped_column(Boolean, default=True)
+    remind_launch: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_by: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class OperationArea(Base):
+    """One piece of an operation's territory: a region, a département or a commune (INSEE code)."""
+
+    __tablename__ = "operation_areas"
+
+    operation_id: Mapped[int] = mapped_column(
+        ForeignKey("operations.id", ondelete="CASCADE"), primary_key=True
+    )
+    level: Mapped[str] = mapped_column(String(12), primary_key=True)  # region, department, commune
+    code: Mapped[str] = mapped_column(String(5), primary_key=True)
+
+
+class OperationCoordinator(Base):
+    """A coordinator assigned to an operation: they act on it, and on nothing else."""
+
+    __tablename__ = "operation_coordinators"
+
+    operation_id: Mapped[int] = mapped_column(
+        ForeignKey("operations.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

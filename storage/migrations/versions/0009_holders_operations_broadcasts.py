@@ -1,4 +1,4 @@
-"""project holders, invitations, broadcasts (news), progress history, outbox lanes
+"""holders, coordinators, operations, broadcasts, progress history, outbox lanes
 
 - `holders` (who holds which campaign) and `users.holder`, kept in step with it, so that an
   update knows its user's roles from the user's row.
@@ -6,6 +6,9 @@
 - `broadcasts`: a holder's news (later a coordinator's announcement), with its report message.
 - `progress_history`: each change of a campaign's raised amount and backers, with its time.
 - `follows.source`: the poster or link a follower came from; `campaigns.photo_file_id`.
+- `operations` (a call for projects and a campaign window), their territory
+  (`operation_areas`) and coordinators (`operation_coordinators`, `users.coordinator`);
+  `campaigns.operation_id`; residents' consent to announcements and "new near me".
 - `outbox.priority` (0 urgent, 1 bulk) and `outbox.broadcast_id`, so that news never delays a
   personal alert and a broadcast's progress can be counted.
 
@@ -34,7 +37,19 @@ def upgrade() -> None:
     op.add_column(
         "users", sa.Column("holder", sa.Boolean(), nullable=False, server_default=sa.false())
     )
+    op.add_column(
+        "users", sa.Column("coordinator", sa.Boolean(), nullable=False, server_default=sa.false())
+    )
+    op.add_column("users", sa.Column("announcements_consent", sa.Boolean(), nullable=True))
+    op.add_column("users", sa.Column("consent_at", UTC(), nullable=True))
+    op.add_column(
+        "users",
+        sa.Column("notify_new_nearby", sa.Boolean(), nullable=False, server_default=sa.false()),
+    )
     op.add_column("campaigns", sa.Column("photo_file_id", sa.String(length=200), nullable=True))
+    op.add_column("campaigns", sa.Column("operation_id", sa.Integer(), nullable=True))
+    op.create_index("ix_campaigns_operation_id", "campaigns", ["operation_id"])
+    create_operations()
     op.add_column("follows", sa.Column("source", sa.String(length=40), nullable=True))
     op.add_column("outbox", sa.Column("priority", sa.Integer(), nullable=False, server_default="0"))
     op.add_column("outbox", sa.Column("broadcast_id", sa.Integer(), nullable=True))
@@ -83,6 +98,8 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("kind", sa.String(length=20), nullable=False),
         sa.Column("campaign_id", sa.Integer(), nullable=True),
+        sa.Column("operation_id", sa.Integer(), nullable=True),
+        sa.Column("dedup_key", sa.String(length=100), nullable=True),
         sa.Column("author_id", sa.BigInteger(), nullable=True),
         sa.Column("text", sa.Text(), nullable=False),
         sa.Column("photo_file_id", sa.String(length=200), nullable=True),
@@ -100,8 +117,14 @@ def upgrade() -> None:
             ["campaign_id"], ["campaigns.id"],
             name="fk_broadcasts_campaign_id_campaigns", ondelete="CASCADE",
         ),
+        sa.ForeignKeyConstraint(
+            ["operation_id"], ["operations.id"],
+            name="fk_broadcasts_operation_id_operations", ondelete="CASCADE",
+        ),
         sa.PrimaryKeyConstraint("id", name="pk_broadcasts"),
+        sa.UniqueConstraint("dedup_key", name="uq_broadcasts_dedup_key"),
     )  # fmt: skip
+    op.create_index("ix_broadcasts_operation_id", "broadcasts", ["operation_id"])
     op.create_index(
         "ix_broadcasts_campaign_id_created_at", "broadcasts", ["campaign_id", "created_at"]
     )
@@ -125,9 +148,62 @@ def upgrade() -> None:
     op.create_index("ix_progress_history_campaign_id_at", "progress_history", ["campaign_id", "at"])
 
 
+def create_operations() -> None:
+    op.create_table(
+        "operations",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("platform", sa.String(length=100), nullable=False),
+        sa.Column("link", sa.String(length=500), nullable=True),
+        sa.Column("call_opens_at", UTC(), nullable=True),
+        sa.Column("call_closes_at", UTC(), nullable=True),
+        sa.Column("launch_at", UTC(), nullable=True),
+        sa.Column("ends_at", UTC(), nullable=True),
+        sa.Column("remind_call_7d", sa.Boolean(), nullable=False),
+        sa.Column("remind_call_1d", sa.Boolean(), nullable=False),
+        sa.Column("remind_launch", sa.Boolean(), nullable=False),
+        sa.Column("created_by", sa.BigInteger(), nullable=True),
+        sa.Column("created_at", UTC(), nullable=False),
+        sa.Column("updated_at", UTC(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_operations"),
+    )
+    op.create_table(
+        "operation_areas",
+        sa.Column("operation_id", sa.Integer(), nullable=False),
+        sa.Column("level", sa.String(length=12), nullable=False),
+        sa.Column("code", sa.String(length=5), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["operation_id"], ["operations.id"],
+            name="fk_operation_areas_operation_id_operations", ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("operation_id", "level", "code", name="pk_operation_areas"),
+    )  # fmt: skip
+    op.create_table(
+        "operation_coordinators",
+        sa.Column("operation_id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.BigInteger(), nullable=False),
+        sa.Column("created_at", UTC(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["operation_id"], ["operations.id"],
+            name="fk_operation_coordinators_operation_id_operations", ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"],
+            name="fk_operation_coordinators_user_id_users", ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("operation_id", "user_id", name="pk_operation_coordinators"),
+    )  # fmt: skip
+    op.create_index("ix_operation_coordinators_user_id", "operation_coordinators", ["user_id"])
+
+
 def downgrade() -> None:
-    for table in ("progress_history", "broadcasts", "invitations", "holders"):
+    for table in (
+        "progress_history", "broadcasts", "invitations", "holders",
+        "operation_coordinators", "operation_areas", "operations",
+    ):  # fmt: skip
         op.drop_table(table)
+    op.drop_index("ix_campaigns_operation_id", table_name="campaigns")
     op.drop_index("ix_outbox_status_priority_not_before", table_name="outbox")
     op.drop_index("ix_outbox_broadcast_id", table_name="outbox")
     with op.batch_alter_table("outbox", recreate="never") as batch_op:
@@ -136,6 +212,10 @@ def downgrade() -> None:
     with op.batch_alter_table("follows", recreate="never") as batch_op:
         batch_op.drop_column("source")
     with op.batch_alter_table("campaigns", recreate="never") as batch_op:
+        batch_op.drop_column("operation_id")
         batch_op.drop_column("photo_file_id")
     with op.batch_alter_table("users", recreate="never") as batch_op:
-        batch_op.drop_column("holder")
+        for column in (
+            "notify_new_nearby", "consent_at", "announcements_consent", "coordinator", "holder"
+        ):  # fmt: skip
+            batch_op.drop_column(column)
