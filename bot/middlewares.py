@@ -38,7 +38,6 @@ Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 FROM_CACHE = "user_from_cache"
 PRIVATE = ChatType.PRIVATE
 SEEN_RESOLUTION = timedelta(days=7)
-RESIDENT = frozenset({"resident"})
 # The roles a user's flags give (users.holder, users.coordinator), computed once.
 ROLES = {
     (holder, coordinator): frozenset(
