@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Outbox, OutboxStatus, utcnow
+from storage.models import Outbox, OutboxStatus, Priority, utcnow
 
 CHUNK = 5000  # rows per executemany on SQLite
 FINAL = (
@@ -37,6 +37,8 @@ COLUMNS: dict[str, Any] = {
     "created_at": None,  # now
     "finished_at": None,
     "last_error": None,
+    "priority": Priority.URGENT,
+    "broadcast_id": None,
 }
 TIMES = ("due_at", "not_before", "created_at", "finished_at")
 NAMES = ", ".join(COLUMNS)
@@ -52,13 +54,15 @@ PG_INSERT = text(
     INSERT INTO outbox ({NAMES})
     SELECT user_id, kind, campaign_id, dedup_key, content::json, status, attempts,
            due_at AT TIME ZONE 'UTC', not_before AT TIME ZONE 'UTC',
-           created_at AT TIME ZONE 'UTC', finished_at AT TIME ZONE 'UTC', last_error
+           created_at AT TIME ZONE 'UTC', finished_at AT TIME ZONE 'UTC', last_error,
+           priority, broadcast_id
     FROM unnest(
         CAST(:user_id AS BIGINT[]), CAST(:kind AS VARCHAR[]), CAST(:campaign_id AS INTEGER[]),
         CAST(:dedup_key AS VARCHAR[]), CAST(:content AS TEXT[]), CAST(:status AS VARCHAR[]),
         CAST(:attempts AS INTEGER[]), CAST(:due_at AS TIMESTAMPTZ[]),
         CAST(:not_before AS TIMESTAMPTZ[]), CAST(:created_at AS TIMESTAMPTZ[]),
-        CAST(:finished_at AS TIMESTAMPTZ[]), CAST(:last_error AS VARCHAR[])
+        CAST(:finished_at AS TIMESTAMPTZ[]), CAST(:last_error AS VARCHAR[]),
+        CAST(:priority AS INTEGER[]), CAST(:broadcast_id AS INTEGER[])
     ) AS new ({NAMES})
     ON CONFLICT (dedup_key) DO NOTHING
     """
@@ -76,6 +80,8 @@ async def enqueue(
     not_before: datetime,
     campaign_id: int | None = None,
     status: str = OutboxStatus.PENDING.value,
+    priority: int = Priority.URGENT,
+    broadcast_id: int | None = None,
 ) -> bool:
     """Queue one notification; False if one with this dedup_key was already queued."""
     row = {
@@ -87,6 +93,8 @@ async def enqueue(
         "not_before": not_before,
         "campaign_id": campaign_id,
         "status": status,
+        "priority": priority,
+        "broadcast_id": broadcast_id,
     }
     return await enqueue_many(session, [row]) == 1
 
