@@ -165,6 +165,11 @@ class Campaign(Base):
     url: Mapped[str | None] = mapped_column(String(500))
     # The operation it belongs to (set at import, or by its commune in the operation's territory).
     operation_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    # When the figures were last confirmed by their source (a platform sync): cards say "updated
+    # N minutes ago" while the platform cannot be reached. None: not synced.
+    figures_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The platform cancelled it (followers are told once).
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The campaign's picture, as a Telegram file_id (never downloaded; sent again by id).
     photo_file_id: Mapped[str | None] = mapped_column(String(200))
     # The highest milestone (percent of the goal) whose alerts were queued.
@@ -412,6 +417,12 @@ class Operation(Base):
     remind_call_7d: Mapped[bool] = mapped_column(Boolean, default=True)
     remind_call_1d: Mapped[bool] = mapped_column(Boolean, default=True)
     remind_launch: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Platform sync (bot.imports.ulule): what to read ("users/123" or "search/projects?q=..."),
+    # the last attempt and the last success, the last error.
+    sync_source: Mapped[str | None] = mapped_column(String(300))
+    sync_tried_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sync_error: Mapped[str | None] = mapped_column(String(300))
     created_by: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -441,3 +452,52 @@ class OperationCoordinator(Base):
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Application(Base):
+    """An application to an operation's call for projects, from a resident, moderated by the
+    operation's coordinators (status: submitted, changes, approved, refused)."""
+
+    __tablename__ = "applications"
+    __table_args__ = (Index("ix_applications_operation_id_status", "operation_id", "status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    operation_id: Mapped[int] = mapped_column(ForeignKey("operations.id", ondelete="CASCADE"))
+    applicant_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    status: Mapped[str] = mapped_column(String(12), default="submitted")
+    project_name: Mapped[str] = mapped_column(String(200))
+    holder_name: Mapped[str] = mapped_column(String(200))
+    holder_type: Mapped[str] = mapped_column(String(20))  # individual, association, company
+    category: Mapped[str] = mapped_column(String(20))
+    commune_insee: Mapped[str] = mapped_column(String(5))
+    goal_cents: Mapped[int] = mapped_column(BigInteger)
+    description: Mapped[str] = mapped_column(Text)
+    contact: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str | None] = mapped_column(Text)  # a refusal's or a change request's
+    decided_by: Mapped[int | None] = mapped_column(BigInteger)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    campaign_id: Mapped[int | None] = mapped_column(Integer)  # once approved
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class UnplacedProject(Base):
+    """A platform's project that a sync could not place in a commune of the operation's
+    territory: listed for its coordinators to place by hand."""
+
+    __tablename__ = "unplaced_projects"
+    __table_args__ = (UniqueConstraint("source", "external_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    operation_id: Mapped[int] = mapped_column(
+        ForeignKey("operations.id", ondelete="CASCADE"), index=True
+    )
+    source: Mapped[str] = mapped_column(String(100))
+    external_id: Mapped[str] = mapped_column(String(100))
+    title: Mapped[str] = mapped_column(String(200))
+    city: Mapped[str | None] = mapped_column(String(200))
+    country: Mapped[str | None] = mapped_column(String(10))
+    url: Mapped[str | None] = mapped_column(String(500))
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

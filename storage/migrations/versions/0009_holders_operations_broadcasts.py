@@ -6,6 +6,8 @@
 - `broadcasts`: a holder's news (later a coordinator's announcement), with its report message.
 - `progress_history`: each change of a campaign's raised amount and backers, with its time.
 - `follows.source`: the poster or link a follower came from; `campaigns.photo_file_id`.
+- `applications` to calls for projects; `unplaced_projects` a platform sync could not place;
+  sync state on `operations`; `campaigns.figures_at` and `campaigns.cancelled_at`.
 - `operations` (a call for projects and a campaign window), their territory
   (`operation_areas`) and coordinators (`operation_coordinators`, `users.coordinator`);
   `campaigns.operation_id`; residents' consent to announcements and "new near me".
@@ -48,6 +50,8 @@ def upgrade() -> None:
     )
     op.add_column("campaigns", sa.Column("photo_file_id", sa.String(length=200), nullable=True))
     op.add_column("campaigns", sa.Column("operation_id", sa.Integer(), nullable=True))
+    op.add_column("campaigns", sa.Column("figures_at", UTC(), nullable=True))
+    op.add_column("campaigns", sa.Column("cancelled_at", UTC(), nullable=True))
     op.create_index("ix_campaigns_operation_id", "campaigns", ["operation_id"])
     create_operations()
     op.add_column("follows", sa.Column("source", sa.String(length=40), nullable=True))
@@ -163,6 +167,10 @@ def create_operations() -> None:
         sa.Column("remind_call_7d", sa.Boolean(), nullable=False),
         sa.Column("remind_call_1d", sa.Boolean(), nullable=False),
         sa.Column("remind_launch", sa.Boolean(), nullable=False),
+        sa.Column("sync_source", sa.String(length=300), nullable=True),
+        sa.Column("sync_tried_at", UTC(), nullable=True),
+        sa.Column("synced_at", UTC(), nullable=True),
+        sa.Column("sync_error", sa.String(length=300), nullable=True),
         sa.Column("created_by", sa.BigInteger(), nullable=True),
         sa.Column("created_at", UTC(), nullable=False),
         sa.Column("updated_at", UTC(), nullable=False),
@@ -195,12 +203,69 @@ def create_operations() -> None:
         sa.PrimaryKeyConstraint("operation_id", "user_id", name="pk_operation_coordinators"),
     )  # fmt: skip
     op.create_index("ix_operation_coordinators_user_id", "operation_coordinators", ["user_id"])
+    create_applications()
+
+
+def create_applications() -> None:
+    op.create_table(
+        "applications",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("operation_id", sa.Integer(), nullable=False),
+        sa.Column("applicant_id", sa.BigInteger(), nullable=False),
+        sa.Column("status", sa.String(length=12), nullable=False),
+        sa.Column("project_name", sa.String(length=200), nullable=False),
+        sa.Column("holder_name", sa.String(length=200), nullable=False),
+        sa.Column("holder_type", sa.String(length=20), nullable=False),
+        sa.Column("category", sa.String(length=20), nullable=False),
+        sa.Column("commune_insee", sa.String(length=5), nullable=False),
+        sa.Column("goal_cents", sa.BigInteger(), nullable=False),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("contact", sa.String(length=200), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=True),
+        sa.Column("decided_by", sa.BigInteger(), nullable=True),
+        sa.Column("decided_at", UTC(), nullable=True),
+        sa.Column("campaign_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", UTC(), nullable=False),
+        sa.Column("updated_at", UTC(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["operation_id"], ["operations.id"],
+            name="fk_applications_operation_id_operations", ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["applicant_id"], ["users.id"],
+            name="fk_applications_applicant_id_users", ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name="pk_applications"),
+    )  # fmt: skip
+    op.create_index(
+        "ix_applications_operation_id_status", "applications", ["operation_id", "status"]
+    )
+    op.create_index("ix_applications_applicant_id", "applications", ["applicant_id"])
+    op.create_table(
+        "unplaced_projects",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("operation_id", sa.Integer(), nullable=False),
+        sa.Column("source", sa.String(length=100), nullable=False),
+        sa.Column("external_id", sa.String(length=100), nullable=False),
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("city", sa.String(length=200), nullable=True),
+        sa.Column("country", sa.String(length=10), nullable=True),
+        sa.Column("url", sa.String(length=500), nullable=True),
+        sa.Column("seen_at", UTC(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["operation_id"], ["operations.id"],
+            name="fk_unplaced_projects_operation_id_operations", ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name="pk_unplaced_projects"),
+        sa.UniqueConstraint("source", "external_id", name="uq_unplaced_projects_source"),
+    )  # fmt: skip
+    op.create_index("ix_unplaced_projects_operation_id", "unplaced_projects", ["operation_id"])
 
 
 def downgrade() -> None:
     for table in (
-        "progress_history", "broadcasts", "invitations", "holders",
-        "operation_coordinators", "operation_areas", "operations",
+        "progress_history", "broadcasts", "invitations", "holders", "unplaced_projects",
+        "applications", "operation_coordinators", "operation_areas", "operations",
     ):  # fmt: skip
         op.drop_table(table)
     op.drop_index("ix_campaigns_operation_id", table_name="campaigns")
@@ -212,8 +277,8 @@ def downgrade() -> None:
     with op.batch_alter_table("follows", recreate="never") as batch_op:
         batch_op.drop_column("source")
     with op.batch_alter_table("campaigns", recreate="never") as batch_op:
-        batch_op.drop_column("operation_id")
-        batch_op.drop_column("photo_file_id")
+        for column in ("cancelled_at", "figures_at", "operation_id", "photo_file_id"):
+            batch_op.drop_column(column)
     with op.batch_alter_table("users", recreate="never") as batch_op:
         for column in (
             "notify_new_nearby", "consent_at", "announcements_consent", "coordinator", "holder"
