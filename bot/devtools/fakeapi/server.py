@@ -15,6 +15,7 @@ from bot.devtools.fakeapi.commands import CommandMethods
 from bot.devtools.fakeapi.control import ControlAPI
 from bot.devtools.fakeapi.errors import ApiError, bad
 from bot.devtools.fakeapi.faults import TimedOut
+from bot.devtools.fakeapi.files import UserFiles
 from bot.devtools.fakeapi.messages import MessageMethods
 from bot.devtools.fakeapi.records import Call, Handler, Params
 from bot.devtools.fakeapi.requests import outcome, read_params, respond
@@ -24,7 +25,7 @@ from bot.devtools.fakeapi.users import UserInput
 SEND_METHODS = frozenset({"sendMessage", "sendPhoto", "sendDocument", "copyMessage"})
 
 
-class FakeBotAPI(ControlAPI, UserInput, MessageMethods, UpdateQueue, CommandMethods):
+class FakeBotAPI(ControlAPI, UserFiles, UserInput, MessageMethods, UpdateQueue, CommandMethods):
     """In-memory Telegram Bot API: records calls, queues injected updates, simulates faults."""
 
     @cached_property
@@ -38,6 +39,7 @@ class FakeBotAPI(ControlAPI, UserInput, MessageMethods, UpdateQueue, CommandMeth
         app = web.Application(client_max_size=60 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle_api)
         self.add_control_routes(app)
+        self.add_file_routes(app)
         self._closing.clear()
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
@@ -134,6 +136,7 @@ class FakeBotAPI(ControlAPI, UserInput, MessageMethods, UpdateQueue, CommandMeth
             "sendDocument": lambda p: self._send_file(p, "document"),
             "sendPhoto": lambda p: self._send_file(p, "photo"),
             "copyMessage": self._copy_message,
+            "getFile": self._get_file,
             "editMessageText": self._edit_text,
             "editMessageCaption": self._edit_caption,
             "editMessageReplyMarkup": self._edit_markup,
