@@ -100,8 +100,10 @@ class Texts:
             for c in communes
         }
         self.following = text("following.header").format(count=1)
-        # Sent on the way to a reply: the greeting, "place saved", "radius saved".
+        # Sent on the way to a reply: the greeting, "place saved", the consent question (once),
+        # "radius saved".
         self.on_the_way = {text("start.greeting"), text("radius.saved").format(radius=RADIUS_KM)}
+        self.on_the_way.add(text("consent.ask"))
         self.on_the_way |= {text("place.saved").format(place=escape(c.name)) for c in communes}
 
 

@@ -1,4 +1,5 @@
-"""/settings: language, location, radius and notifications."""
+"""/settings: language, location, radius and notifications (announcements of operations are a
+consent: their switch keeps the answer, storage.repo.audience.set_consent)."""
 
 from html import escape
 
@@ -10,12 +11,14 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
+from bot.domain.clock import Clock
 from bot.domain.gazetteer import Gazetteer
 from bot.settings import LOCALES
 from bot.ui.callbacks import DigestPick, LanguagePick, NotifyToggle, SettingsMenu
 from bot.ui.listing import commune_name
-from handlers.resident.places import ask_place, radius_keyboard
+from handlers.resident.places import ask_consent, ask_place, radius_keyboard
 from storage.models import User
+from storage.repo import audience
 
 MENU = ("language", "place", "radius", "notifications")
 # Switches of the notifications screen and the User column each one sets.
@@ -24,9 +27,11 @@ SWITCHES = {
     "milestones": "notify_milestones",
     "launches": "notify_launches",
     "news": "notify_news",
-    "announcements": "notify_announcements",
+    "announcements": "announcements_consent",  # None (never answered) shows as off
+    "new_nearby": "notify_new_nearby",
     "quiet": "quiet_hours",
 }
+CONSENT = "announcements"
 DIGEST_HOURS = (7, 8, 9, 12, 18, 19, 20)
 NO_DIGEST = -1
 
@@ -122,9 +127,12 @@ def language_keyboard(i18n: I18n) -> InlineKeyboardMarkup:
     )
 
 
-async def cmd_settings(message: Message, user: User, gazetteer: Gazetteer) -> None:
-    """User sends /settings → bot shows the current settings with buttons to change them."""
+async def cmd_settings(message: Message, user: User, gazetteer: Gazetteer, clock: Clock) -> None:
+    """User sends /settings → bot shows the current settings with buttons to change them (and a
+    resident who came before the consent question is asked it, once, below them)."""
     await message.answer(settings_text(user, gazetteer), reply_markup=settings_keyboard())
+    if user.has_location:
+        await ask_consent(message, user, clock())
 
 
 async def on_settings_item(
@@ -175,16 +183,21 @@ async def on_language(
         )
 
 
-async def on_notify_toggle(query: CallbackQuery, callback_data: NotifyToggle, user: User) -> None:
+async def on_notify_toggle(
+    query: CallbackQuery, callback_data: NotifyToggle, user: User, clock: Clock
+) -> None:
     """User taps a notification switch → bot stores it and redraws the screen in place."""
     column = SWITCHES.get(callback_data.what)
     if column is None or not isinstance(query.message, Message):
         await query.answer(_("stale"), show_alert=True)
         return
     await query.answer(_("notify.saved"))
-    if getattr(user, column) == callback_data.on:
+    if bool(getattr(user, column)) == callback_data.on:
         return  # an older copy of the screen: already so (Telegram refuses an unchanged edit)
-    setattr(user, column, callback_data.on)
+    if callback_data.what == CONSENT:
+        audience.set_consent(user, callback_data.on, clock())
+    else:
+        setattr(user, column, callback_data.on)
     await query.message.edit_text(
         notifications_text(user), reply_markup=notifications_keyboard(user)
     )

@@ -50,13 +50,16 @@ async def test_toggles_are_saved_and_the_screen_is_redrawn_in_place(
 ) -> None:
     chat = harness.chat(USER, "en")
     message = await open_notifications(chat)
-    kinds = ("deadlines", "milestones", "launches", "news", "announcements")
-    assert button_labels(message)[:6] == [
+    kinds = ("deadlines", "milestones", "launches", "news")
+    assert button_labels(message)[:7] == [
         *(toggle(chat, kind, True) for kind in kinds),
+        # Announcements wait for a yes (never given yet); new campaigns near me are off at first.
+        toggle(chat, "announcements", False),
+        toggle(chat, "new_nearby", False),
         toggle(chat, "quiet", True, start="21:00", end="08:00"),
     ]
-    for kind in ("deadlines", "launches", "announcements"):
-        await chat.press(message, toggle(chat, kind, True))
+    for kind, on in (("deadlines", True), ("launches", True), ("announcements", False)):
+        await chat.press(message, toggle(chat, kind, on))
         message = chat.message(message["message_id"])
     await chat.press(message, toggle(chat, "quiet", True, start="21:00", end="08:00"))
     message = chat.message(message["message_id"])
@@ -69,7 +72,8 @@ async def test_toggles_are_saved_and_the_screen_is_redrawn_in_place(
         True,
         False,
     )
-    assert (user.notify_news, user.notify_announcements, user.quiet_hours) == (True, False, False)
+    assert (user.notify_news, user.notify_announcements, user.quiet_hours) == (True, True, False)
+    assert user.announcements_consent is True  # the switch is the consent
 
     await chat.press(message, toggle(chat, "deadlines", False))  # and back on
     assert (await stored(sessionmaker)).notify_deadlines is True

@@ -84,10 +84,12 @@ async def test_journey_in_french(
 
     replies = await chat.send("ST-LÔ")
     assert replies[0]["text"] == chat.t("place.saved", place="Saint-Lô")
-    assert replies[1]["text"] == chat.t("radius.ask")
-    assert button_labels(replies[1]) == ["5 km", "10 km", "• 25 km", "50 km"]
+    # Then, once, the question whether they want operations' announcements (test_consent.py).
+    assert replies[1]["text"] == chat.t("consent.ask")
+    assert replies[2]["text"] == chat.t("radius.ask")
+    assert button_labels(replies[2]) == ["5 km", "10 km", "• 25 km", "50 km"]
 
-    replies = await chat.press(replies[1], "• 25 km")
+    replies = await chat.press(replies[2], "• 25 km")
     listing = replies[-1]
     text = listing["text"]
     assert text.startswith(chat.t("nearby.header", radius=25, place="Saint-Lô"))

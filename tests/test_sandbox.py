@@ -63,9 +63,12 @@ async def test_journey_from_start_to_follow(sandbox: tuple[SandboxChat, Screen])
     out = screen.new()
     assert screen.t("place.saved", place="Saint-Lô") in out
     assert screen.t("radius.ask") in out
-    assert "[1] 5 km  [2] 10 km  [3] • 25 km  [4] 50 km" in out
+    # The consent question comes first (its buttons are [1] and [2]), then the radius.
+    consent = f"[1] {screen.t('consent.yes')}  [2] {screen.t('consent.no')}"
+    assert screen.t("consent.ask") in out and consent in out
+    assert "[3] 5 km  [4] 10 km  [5] • 25 km  [6] 50 km" in out
 
-    await chat.handle_line("3")
+    await chat.handle_line("5")
     out = screen.new()
     assert screen.t("sandbox.edited") + "\n" + screen.t("radius.saved", radius=25) in out
     assert screen.t("nearby.header", radius=25, place="Saint-Lô") in out

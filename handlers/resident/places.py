@@ -1,5 +1,15 @@
-"""Where the resident lives: a shared location or a commune/postcode, then a radius."""
+"""Where the resident lives: a shared location or a commune/postcode, then a radius; and, once,
+the question whether they want operations' announcements (consent first: nothing is sent to them
+before a yes).
 
+The question comes with the place, between "place saved" and the radius, in one tap that blocks
+nothing: onboarding puts it to new residents; residents who came before it are asked when they
+next set their place (/start) or open /settings. It is put once (storage.repo.audience.should_ask
+reads `consent_at` as "asked at" until an answer is given: a `consent_asked_at` column would say
+it better).
+"""
+
+from datetime import datetime
 from html import escape
 
 from aiogram import Bot, F, Router
@@ -18,11 +28,14 @@ from aiogram.types import (
 from aiogram.utils.i18n import gettext as _
 
 from bot.domain.campaigns import RADII_KM
+from bot.domain.clock import Clock
 from bot.domain.gazetteer import Commune, Gazetteer
 from bot.domain.geo import round_location
 from bot.filters import Inline
 from bot.ui.callbacks import PlacePick, RadiusPick
+from bot.ui.consent import ConsentPick, consent_keyboard, consent_saved
 from storage.models import User
+from storage.repo import audience
 
 MAX_PLACE_CHARS = 80
 
@@ -85,6 +98,7 @@ async def save_place(
     lon: float,
     insee: str | None,
     place_name: str,
+    now: datetime,
 ) -> None:
     user.lat, user.lon = round_location(lat, lon)
     user.commune_insee = insee
@@ -92,21 +106,46 @@ async def save_place(
     await message.answer(
         _("place.saved").format(place=escape(place_name)), reply_markup=ReplyKeyboardRemove()
     )
+    await ask_consent(message, user, now)
     await message.answer(_("radius.ask"), reply_markup=radius_keyboard(user.radius_km))
 
 
-async def use_commune(message: Message, user: User, state: FSMContext, commune: Commune) -> None:
+async def ask_consent(message: Message, user: User, now: datetime) -> None:
+    """Put the consent question to a resident who was never asked (once: it is marked asked)."""
+    if not audience.should_ask(user):
+        return
+    audience.mark_asked(user, now)
+    await message.answer(_("consent.ask"), reply_markup=consent_keyboard())
+
+
+async def on_consent(
+    query: CallbackQuery, callback_data: ConsentPick, user: User, clock: Clock
+) -> None:
+    """Resident answers the consent question → bot keeps the answer and says how to change it."""
+    if not isinstance(query.message, Message):
+        await query.answer(_("stale"), show_alert=True)
+        return
+    audience.set_consent(user, callback_data.yes, clock())
+    await query.answer(_("notify.saved"))
+    await query.message.edit_text(consent_saved(callback_data.yes))
+
+
+async def use_commune(
+    message: Message, user: User, state: FSMContext, commune: Commune, now: datetime
+) -> None:
     if commune.lat is None or commune.lon is None:
         await state.set_state(Onboarding.place)
         await message.answer(
             _("place.no_point").format(place=escape(commune.name)), reply_markup=place_keyboard()
         )
         return
-    await save_place(message, user, state, commune.lat, commune.lon, commune.insee, commune.name)
+    await save_place(
+        message, user, state, commune.lat, commune.lon, commune.insee, commune.name, now
+    )
 
 
 async def on_location(
-    message: Message, user: User, state: FSMContext, gazetteer: Gazetteer
+    message: Message, user: User, state: FSMContext, gazetteer: Gazetteer, clock: Clock
 ) -> None:
     """Resident shares a location → bot stores it rounded and asks for a radius (outside
     France: bot says so and stores nothing)."""
@@ -121,11 +160,12 @@ async def on_location(
         return
     commune = gazetteer.nearest(lat, lon)
     name = commune.name if commune else _("place.your_location")
-    await save_place(message, user, state, lat, lon, commune.insee if commune else None, name)
+    insee = commune.insee if commune else None
+    await save_place(message, user, state, lat, lon, insee, name, clock())
 
 
 async def on_place_text(
-    message: Message, user: User, state: FSMContext, gazetteer: Gazetteer
+    message: Message, user: User, state: FSMContext, gazetteer: Gazetteer, clock: Clock
 ) -> None:
     """Resident types a commune or postcode → bot finds it, offers choices or suggestions."""
     text = (message.text or "").strip()
@@ -134,7 +174,7 @@ async def on_place_text(
         return
     result = gazetteer.search(text)
     if len(result.matches) == 1:
-        await use_commune(message, user, state, result.matches[0])
+        await use_commune(message, user, state, result.matches[0], clock())
     elif result.matches:
         await message.answer(
             _("place.several").format(query=escape(text)),
@@ -156,6 +196,7 @@ async def on_place_pick(
     state: FSMContext,
     gazetteer: Gazetteer,
     bot: Bot,
+    clock: Clock,
 ) -> None:
     """Resident picks one of the offered communes → bot stores it and asks for a radius."""
     commune = gazetteer.by_insee(callback_data.insee)
@@ -164,13 +205,21 @@ async def on_place_pick(
         return
     await query.answer()
     await query.message.edit_reply_markup(reply_markup=None)
-    await use_commune(query.message, user, state, commune)
+    await use_commune(query.message, user, state, commune, clock())
 
 
-async def needs_place(message: Message, user: User | None = None) -> bool:
-    """Plain text from a resident who has not said where they live yet is a place."""
+async def needs_place(
+    message: Message, user: User | None = None, raw_state: str | None = None
+) -> bool:
+    """Plain text from a resident who has not said where they live yet is a place, unless a
+    dialogue awaits it (a coordinator typing an operation's name has no place to give)."""
     text = message.text or ""
-    return user is not None and not user.has_location and not text.startswith("/")
+    return (
+        user is not None
+        and raw_state is None
+        and not user.has_location
+        and not text.startswith("/")
+    )
 
 
 def create_router() -> Router:
@@ -182,4 +231,5 @@ def create_router() -> Router:
     )
     router.message.register(on_place_text, Inline(F.text), needs_place)
     router.callback_query.register(on_place_pick, PlacePick.filter())
+    router.callback_query.register(on_consent, ConsentPick.filter())
     return router

@@ -1,0 +1,91 @@
+"""Who hears an operation's announcements: the residents who said yes and live in its territory.
+
+Consent first: `users.announcements_consent` is None until the resident answers the question
+(onboarding, or their next visit for those who came before it), then True or False; nobody is
+targeted without a yes. `consent_at` is when they answered; while they have not, it is when the
+question was put to them, so that it is put once (a column of its own would say it better: see
+the note in handlers.resident.places).
+
+A resident lives where the commune they gave lies; one who shared a point has the commune
+nearest to it (handlers.resident.places.on_location), so one column serves both. The territory's
+communes go to the database as one value: an array on PostgreSQL (`= ANY`), a JSON list read by
+`json_each` on SQLite, so a region's 2,000 communes are one bound parameter, not 2,000.
+"""
+
+import json
+from collections.abc import Collection, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, any_, bindparam, func, select
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.types import String
+
+from storage.models import OperationArea, User
+from storage.repo.broadcasts import RECIPIENT_COLUMNS
+
+# Said yes, still wants them (the /settings switch keeps both in step), has not blocked the bot.
+CONSENTING = (
+    User.announcements_consent.is_(True),
+    User.notify_announcements.is_(True),
+    User.blocked_at.is_(None),
+)
+
+
+def should_ask(user: User) -> bool:
+    """The consent question has never been put to this resident (nor answered)."""
+    return user.announcements_consent is None and user.consent_at is None
+
+
+def mark_asked(user: User, now: datetime) -> None:
+    """The question was put: it is not put again (the answer stays None until they give one)."""
+    if user.announcements_consent is None:
+        user.consent_at = now
+
+
+def set_consent(user: User, yes: bool, now: datetime) -> None:
+    """The resident's answer, and when; the notification switch follows it."""
+    user.announcements_consent = yes
+    user.consent_at = now
+    user.notify_announcements = yes
+
+
+async def areas(session: AsyncSession, operation_id: int) -> list[tuple[str, str]]:
+    """The operation's territory as (level, code) pairs."""
+    rows = await session.execute(
+        select(OperationArea.level, OperationArea.code).where(
+            OperationArea.operation_id == operation_id
+        )
+    )
+    return [(level, code) for level, code in rows]
+
+
+def in_communes(session: AsyncSession, codes: Collection[str]) -> ColumnElement[bool]:
+    """users.commune_insee is one of `codes`, with the list bound as one parameter."""
+    ordered = sorted(codes)
+    if session.get_bind().dialect.name == "postgresql":
+        return User.commune_insee == any_(bindparam("codes", ordered, type_=ARRAY(String)))
+    listed = func.json_each(bindparam("codes", json.dumps(ordered))).table_valued("value")
+    return User.commune_insee.in_(select(listed.c.value))
+
+
+async def recipients(session: AsyncSession, codes: Collection[str]) -> Sequence[Any]:
+    """The consenting residents living in one of these communes, with what queueing needs
+    (storage.repo.broadcasts.RECIPIENT_COLUMNS: quiet hours, digest)."""
+    if not codes:
+        return []
+    result = await session.execute(
+        select(*RECIPIENT_COLUMNS).where(*CONSENTING, in_communes(session, codes))
+    )
+    return result.all()
+
+
+async def count(session: AsyncSession, codes: Collection[str]) -> int:
+    """How many residents an announcement to these communes would reach now."""
+    if not codes:
+        return 0
+    found = await session.scalar(
+        select(func.count()).select_from(User).where(*CONSENTING, in_communes(session, codes))
+    )
+    return int(found or 0)
