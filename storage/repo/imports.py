@@ -4,11 +4,12 @@ from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, text
+from sqlalchemy import delete, insert, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.geo import cell_of
 from storage.models import Campaign, Reward
+from storage.repo.writes import updated
 
 # Bound parameters per IN (...): well under SQLite's and asyncpg's limits.
 CHUNK = 500
@@ -103,3 +104,18 @@ async def replace_rewards(
     ]
     if values:  # Core executemany: one statement for them all
         await session.execute(insert(Reward.metadata.tables[Reward.__tablename__]), values)
+
+
+async def attach_source(session: AsyncSession, source: str, operation_id: int) -> int:
+    """Every campaign of the source belongs to the operation (a file a coordinator sent to the
+    bot for it); how many changed."""
+    result = await session.execute(
+        update(Campaign)
+        .where(
+            Campaign.source == source,
+            or_(Campaign.operation_id.is_(None), Campaign.operation_id != operation_id),
+        )
+        .values(operation_id=operation_id)
+        .execution_options(synchronize_session=False)
+    )
+    return updated(result)
