@@ -1,5 +1,5 @@
 """Command line: `python -m bot run | sandbox | import FILE --source NAME | demo | outbox |
-deliver`."""
+deliver | invite CAMPAIGN_ID`."""
 
 import argparse
 import asyncio
@@ -12,11 +12,16 @@ from bot.i18n import create_i18n
 from bot.settings import Settings
 
 
+def cli_language() -> str:
+    """The terminal's language (LANG) when the bot speaks it, else English."""
+    lang = os.environ.get("LANG", "")[:2]
+    return lang if lang in ("fr", "en") else "en"
+
+
 def cli_text(key: str, **values: object) -> str:
     """Operator-facing text from the catalogues, in the terminal's language (fr or en)."""
-    lang = os.environ.get("LANG", "")[:2]
     i18n = create_i18n("fr")
-    return i18n.gettext(key, locale=lang if lang in ("fr", "en") else "en").format(**values)
+    return i18n.gettext(key, locale=cli_language()).format(**values)
 
 
 async def _run(settings: Settings) -> int:
@@ -78,6 +83,50 @@ def cmd_deliver(settings: Settings, args: argparse.Namespace) -> int:
     return asyncio.run(run_deliver(settings, args.until_empty))
 
 
+def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
+    if not settings.bot_token:  # the link names the bot, which only Telegram can tell
+        print(cli_text("cli.invite.no_token"), file=sys.stderr)
+        return 2
+    return asyncio.run(_invite(settings, args.campaign_id))
+
+
+async def _invite(settings: Settings, campaign_id: int) -> int:
+    """Print a new single-use link that makes its opener a holder of the campaign."""
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from bot.factory import create_bot
+    from bot.ui.formatting import datetime as local_time
+    from bot.ui.links import invitation_link
+    from storage.db import in_migrated_session
+    from storage.models import Campaign, utcnow
+    from storage.repo import invitations
+
+    bot = create_bot(settings)
+    try:
+        username = (await bot.me()).username or ""
+    finally:
+        await bot.session.close()
+
+    async def invite(session: AsyncSession) -> str | None:
+        campaign = await session.get(Campaign, campaign_id)
+        if campaign is None:
+            return None
+        token, invitation = await invitations.create(
+            session, campaign_id=campaign.id, created_by=None, now=utcnow(),
+            days=settings.invitation_days,
+        )  # fmt: skip
+        expires = local_time(invitation.expires_at, cli_language(), settings.timezone)
+        return cli_text("cli.invite.link", title=campaign.title, id=campaign.id, expires=expires,
+                        link=invitation_link(username, token))  # fmt: skip
+
+    text = await in_migrated_session(settings.database_url, invite)
+    if text is None:
+        print(cli_text("cli.invite.unknown", id=campaign_id), file=sys.stderr)
+        return 1
+    print(text)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -100,6 +149,8 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("outbox", help="count the outbox's notifications by status and kind")
     deliver = sub.add_parser("deliver", help="run the delivery worker alone")
     deliver.add_argument("--until-empty", action="store_true", help="stop when nothing is left")
+    invite = sub.add_parser("invite", help="print a link that makes its opener a campaign's holder")
+    invite.add_argument("campaign_id", type=int)
     args = parser.parse_args(argv)
     settings = Settings()
     logging.basicConfig(
@@ -116,6 +167,7 @@ def main(argv: list[str] | None = None) -> int:
         "demo": cmd_demo,
         "outbox": cmd_outbox,
         "deliver": cmd_deliver,
+        "invite": cmd_invite,
     }
     return handlers[args.command](settings, args)
 

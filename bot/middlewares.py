@@ -184,8 +184,15 @@ class UserMiddleware(BaseMiddleware):
         tg_user: TgUser | None = data.get("event_from_user")
         chat: Chat | None = data.get("event_chat")
         # Only private chats have a user: in a group, nobody's data is read or written
-        # (handlers.groups answers there).
-        if tg_user is not None and not tg_user.is_bot and (chat is None or chat.type == PRIVATE):
+        # (handlers.groups answers there). Nor for an inline query, typed in any chat: it has
+        # no chat, and answering it (handlers.inline) needs nobody's row.
+        inline = isinstance(event, Update) and event.inline_query is not None
+        if (
+            tg_user is not None
+            and not tg_user.is_bot
+            and not inline
+            and (chat is None or chat.type == PRIVATE)
+        ):
             # A block or unblock (my_chat_member) is not someone coming to the bot: it never
             # creates a user, so nothing is written again about someone who erased their data.
             creates = not (isinstance(event, Update) and event.my_chat_member is not None)

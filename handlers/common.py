@@ -11,19 +11,10 @@ from bot.domain.clock import Clock
 from bot.domain.gazetteer import Gazetteer
 from bot.filters import Inline
 from bot.settings import Settings
+from bot.ui.links import read_card_link
 from handlers.resident.cards import send_card
 from handlers.resident.places import ask_place
 from storage.models import User
-
-DEEP_LINK_PREFIX = "p_"
-
-
-def deep_link_id(args: str | None) -> int | None:
-    if not args or not args.startswith(DEEP_LINK_PREFIX):
-        return None
-    digits = args[len(DEEP_LINK_PREFIX) :]
-    # ASCII digits only: "²" or "١٢" are digits to str.isdigit, and int() refuses the first.
-    return int(digits) if digits.isascii() and digits.isdigit() and len(digits) < 10 else None
 
 
 async def cmd_start(
@@ -37,18 +28,20 @@ async def cmd_start(
     clock: Clock,
     bot: Bot,
 ) -> None:
-    """User sends /start [p_<id>] → bot greets, opens the linked card, asks where they live."""
-    campaign_id = deep_link_id(command.args)
-    if campaign_id is not None:
+    """User sends /start [p_<id>[_<tag>]] → bot greets, opens the linked card (its Follow
+    records the tag), asks where they live."""
+    link = read_card_link(command.args)
+    if link is not None:
+        campaign_id, source = link.campaign_id, link.source
         if user.has_location:
             if not await send_card(
-                message, campaign_id, session, user, settings, gazetteer, clock, bot
+                message, campaign_id, session, user, settings, gazetteer, clock, bot, source
             ):
                 await message.answer(_("stale"))
             return
         await message.answer(_("start.greeting"))
         if not await send_card(
-            message, campaign_id, session, user, settings, gazetteer, clock, bot
+            message, campaign_id, session, user, settings, gazetteer, clock, bot, source
         ):
             await message.answer(_("stale"))
         await ask_place(message, state)

@@ -13,7 +13,7 @@ from bot.domain.gazetteer import Gazetteer
 from bot.imports.rows import COLUMNS, CampaignInput, parse_rows
 from bot.intake import parse_update
 from bot.ui import callbacks
-from handlers.common import deep_link_id
+from bot.ui.links import is_source_tag, read_card_link, read_invitation
 
 FAST = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 CALLBACKS = [
@@ -52,10 +52,21 @@ def test_callback_data_is_a_valid_button_or_a_clear_rejection(data: str) -> None
 
 
 @FAST
-@given(args=st.one_of(st.none(), st.text(max_size=80), st.text(max_size=12).map("p_".__add__)))
+@given(
+    args=st.one_of(
+        st.none(),
+        st.text(max_size=80),
+        st.text(max_size=12).map("p_".__add__),
+        st.from_regex(r"p_[0-9]{1,10}_.{0,30}", fullmatch=True),
+        st.text(max_size=70).map("h_".__add__),
+    )
+)
 def test_a_deep_link_payload_is_a_campaign_id_or_nothing(args: str | None) -> None:
-    found = deep_link_id(args)
-    assert found is None or 0 <= found < 2**31
+    found = read_card_link(args)
+    assert found is None or 0 < found.campaign_id < 2**31
+    assert found is None or found.source is None or is_source_tag(found.source)
+    token = read_invitation(args)
+    assert token is None or (args == f"h_{token}" and len(args) <= 64)
 
 
 @FAST

@@ -1,6 +1,6 @@
 """Callback data. It comes back from the client, so every field is checked again on use."""
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from aiogram.filters.callback_data import CallbackData
 from pydantic import BaseModel, Field
@@ -82,3 +82,47 @@ class HolderMenu(CallbackData, prefix="hm"):
 
     action: str
     id: RowId
+
+
+# A follower's source: the tag of the poster or link they came from (`shop-counter`).
+SOURCE_TAG = r"^[a-z0-9-]{1,24}$"
+SourceTag = Annotated[str, Field(pattern=SOURCE_TAG)]
+UserId = Annotated[int, Field(ge=1, le=2**63 - 1)]
+
+
+class FollowFrom(CallbackData, prefix="ff"):
+    """Follow/Unfollow on a card opened from a tagged link (`p_<id>_<tag>`): the follow records
+    the tag (Follow.source). Untagged cards keep FollowToggle, so their buttons stay valid."""
+
+    id: RowId
+    on: bool
+    via: SourceTag
+
+
+class PosterTag(CallbackData, prefix="pt"):
+    """A poster's source tag, picked: ask its format."""
+
+    id: RowId
+    tag: SourceTag
+
+
+class PosterMake(CallbackData, prefix="pk"):
+    """Make the poster: the campaign, its source tag, its format (a4, a6)."""
+
+    id: RowId
+    tag: SourceTag
+    fmt: Literal["a4", "a6"]
+
+
+class HolderRevoke(CallbackData, prefix="hx"):
+    """An admin removes a holder from a campaign."""
+
+    id: RowId
+    user: UserId
+
+
+class InvitationRevoke(CallbackData, prefix="ix"):
+    """An admin revokes an unused invitation (`inv`) of a campaign (`id`)."""
+
+    id: RowId
+    inv: RowId

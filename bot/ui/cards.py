@@ -10,7 +10,8 @@ from aiogram.utils.i18n import ngettext
 
 from bot.domain.gazetteer import Gazetteer
 from bot.ui import formatting
-from bot.ui.callbacks import FollowToggle
+from bot.ui.callbacks import FollowFrom, FollowToggle, HolderMenu
+from bot.ui.links import card_link
 from bot.ui.listing import ListState, category_label, commune_name
 from bot.ui.progress import locale, progress_line, time_left
 from storage.geo import haversine_km
@@ -21,7 +22,7 @@ MESSAGE_LIMIT = 4096  # Telegram's limit for a message's text
 
 
 def deep_link(bot_username: str, campaign_id: int) -> str:
-    return f"https://t.me/{bot_username}?start=p_{campaign_id}"
+    return card_link(bot_username, campaign_id)
 
 
 def card_text(
@@ -98,12 +99,23 @@ def fitting(items: list[str], around: list[str], limit: int = MESSAGE_LIMIT) -> 
 
 
 def card_keyboard(
-    campaign: Campaign, following: bool, state: ListState | None, bot_username: str
+    campaign: Campaign,
+    following: bool,
+    state: ListState | None,
+    bot_username: str,
+    source: str | None = None,
+    admin: bool = False,
 ) -> InlineKeyboardMarkup:
+    """The card's buttons. `source`: the tag of the link it was opened from, which a follow
+    records; `admin`: the admin's buttons (manage, invite a holder), checked again on press."""
     context = state.context() if state is not None else {}
+    toggle = (
+        FollowFrom(id=campaign.id, on=not following, via=source)
+        if source
+        else FollowToggle(id=campaign.id, on=not following, **context)
+    )
     follow = InlineKeyboardButton(
-        text=_("card.unfollow") if following else _("card.follow"),
-        callback_data=FollowToggle(id=campaign.id, on=not following, **context).pack(),
+        text=_("card.unfollow") if following else _("card.follow"), callback_data=toggle.pack()
     )
     link = deep_link(bot_username, campaign.id)
     share = InlineKeyboardButton(
@@ -113,6 +125,21 @@ def card_keyboard(
     rows = [[follow, share]]
     if campaign.url:
         rows.append([InlineKeyboardButton(text=_("card.open_page"), url=campaign.url)])
+    if admin:
+        rows.append(admin_buttons(campaign.id))
     if state is not None:
         rows.append([InlineKeyboardButton(text=_("card.back"), callback_data=state.view().pack())])
     return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def admin_buttons(campaign_id: int) -> list[InlineKeyboardButton]:
+    return [
+        InlineKeyboardButton(
+            text=_("holder.menu.manage"),
+            callback_data=HolderMenu(action="menu", id=campaign_id).pack(),
+        ),
+        InlineKeyboardButton(
+            text=_("holder.menu.invite"),
+            callback_data=HolderMenu(action="invite", id=campaign_id).pack(),
+        ),
+    ]

@@ -11,15 +11,15 @@ from bot.domain.clock import Clock
 from bot.domain.gazetteer import Gazetteer
 from bot.settings import Settings
 from bot.ui.browse import is_valid_state, origin_of
-from bot.ui.callbacks import CardView, FollowToggle
+from bot.ui.callbacks import CardView, FollowFrom, FollowToggle
 from bot.ui.cards import card_keyboard, card_text
 from bot.ui.listing import ListState
 from storage.models import Campaign, User
 from storage.repo import campaigns
 
 
-def state_of(data: CardView | FollowToggle) -> ListState | None:
-    if not data.src:
+def state_of(data: CardView | FollowToggle | FollowFrom) -> ListState | None:
+    if isinstance(data, FollowFrom) or not data.src:
         return None
     state = ListState.of(data)
     return state if is_valid_state(state) else None
@@ -34,11 +34,13 @@ async def render_card(
     gazetteer: Gazetteer,
     now: datetime,
     bot: Bot,
+    source: str | None = None,
 ) -> tuple[str, InlineKeyboardMarkup]:
     following = await campaigns.is_followed(session, user.id, campaign.id)
     me = await bot.me()
     text = card_text(campaign, gazetteer, now, settings.timezone, origin_of(user))
-    return text, card_keyboard(campaign, following, state, me.username or "")
+    admin = user.id in settings.admin_ids
+    return text, card_keyboard(campaign, following, state, me.username or "", source, admin)
 
 
 async def send_card(
@@ -50,13 +52,15 @@ async def send_card(
     gazetteer: Gazetteer,
     clock: Clock,
     bot: Bot,
+    source: str | None = None,
 ) -> bool:
-    """Send a card as a new message (deep link); False when there is no such campaign."""
+    """Send a card as a new message (deep link, `source`: its tag); False when there is no such
+    campaign."""
     campaign = await campaigns.get(session, campaign_id)
     if campaign is None:
         return False
     text, markup = await render_card(
-        session, campaign, user, None, settings, gazetteer, clock(), bot
+        session, campaign, user, None, settings, gazetteer, clock(), bot, source
     )
     await message.answer(text, reply_markup=markup)
     return True
@@ -86,21 +90,27 @@ async def on_card(
 
 async def on_follow(
     query: CallbackQuery,
-    callback_data: FollowToggle,
+    callback_data: FollowToggle | FollowFrom,
     session: AsyncSession,
     user: User,
+    settings: Settings,
     clock: Clock,
     bot: Bot,
 ) -> None:
-    """Resident taps Follow/Unfollow → bot records it and flips the button in place."""
+    """Resident taps Follow/Unfollow → bot records it (with the tag of the link the card came
+    from, if any) and flips the button in place."""
     campaign = await campaigns.get(session, callback_data.id)
     if campaign is None or not isinstance(query.message, Message):
         await query.answer(_("stale"), show_alert=True)
         return
-    await campaigns.set_follow(session, user.id, campaign.id, callback_data.on, clock())
+    source = callback_data.via if isinstance(callback_data, FollowFrom) else None
+    await campaigns.set_follow(session, user.id, campaign.id, callback_data.on, clock(), source)
     await query.answer(_("card.followed") if callback_data.on else _("card.unfollowed"))
     me = await bot.me()
-    markup = card_keyboard(campaign, callback_data.on, state_of(callback_data), me.username or "")
+    admin = user.id in settings.admin_ids
+    markup = card_keyboard(
+        campaign, callback_data.on, state_of(callback_data), me.username or "", source, admin
+    )
     await query.message.edit_reply_markup(reply_markup=markup)
 
 
@@ -108,4 +118,5 @@ def create_router() -> Router:
     router = Router(name="cards")
     router.callback_query.register(on_card, CardView.filter())
     router.callback_query.register(on_follow, FollowToggle.filter())
+    router.callback_query.register(on_follow, FollowFrom.filter())
     return router

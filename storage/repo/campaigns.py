@@ -230,13 +230,19 @@ async def is_followed(session: AsyncSession, user_id: int, campaign_id: int) -> 
 
 
 async def set_follow(
-    session: AsyncSession, user_id: int, campaign_id: int, on: bool, now: datetime | None = None
+    session: AsyncSession,
+    user_id: int,
+    campaign_id: int,
+    on: bool,
+    now: datetime | None = None,
+    source: str | None = None,
 ) -> None:
-    """Follow or unfollow; idempotent, so that two taps racing both succeed."""
+    """Follow or unfollow; idempotent, so that two taps racing both succeed. `source`: the tag
+    of the poster or link the follower came from; an existing follow keeps its own."""
     if on:
         await insert_or_ignore(
             session, Follow, [Follow.user_id, Follow.campaign_id],
-            user_id=user_id, campaign_id=campaign_id, created_at=now or utcnow(),
+            user_id=user_id, campaign_id=campaign_id, created_at=now or utcnow(), source=source,
         )  # fmt: skip
     else:
         await session.execute(

@@ -56,6 +56,9 @@ class FakeState(FaultSimulation):
         self._allowed_updates: frozenset[str] | None = None
         self._open_callbacks: set[str] = set()
         self._callback_id = 0
+        self.inline_answers: dict[str, Params] = {}  # answerInlineQuery's params, by query id
+        self._open_inline: set[str] = set()
+        self._inline_id = 0
         self._window: deque[float] = deque()  # times of accepted sends, last second
         self._last_send: dict[int, float] = {}
         self._called = Signal()

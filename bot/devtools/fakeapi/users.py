@@ -1,4 +1,5 @@
-"""Injecting user input: profiles, texts, locations, button presses and their callback answers."""
+"""Injecting user input: profiles, texts, locations, button presses and their callback answers,
+inline queries and their answers."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import time
 
 from bot.devtools.fakeapi.entities import command_entities
 from bot.devtools.fakeapi.errors import bad
-from bot.devtools.fakeapi.messages import MessageMethods
+from bot.devtools.fakeapi.messages import MessageMethods, _check_inline_keyboard
 from bot.devtools.fakeapi.records import Params
 from bot.devtools.fakeapi.updates import UpdateQueue
 
@@ -132,6 +133,46 @@ class UserInput(MessageMethods, UpdateQueue):
             "chat_instance": str(-(8_000_000_000 + user_id)),
             "data": callback_data,
         }
+
+    def send_inline_query(
+        self,
+        user_id: int,
+        query: str,
+        *,
+        offset: str = "",
+        chat_type: str = "sender",
+        language_code: str | None = None,
+    ) -> str:
+        """The user types `@bot query` in a chat; returns the inline query's id, open for
+        answerInlineQuery (its answer lands in `inline_answers`)."""
+        user = self.add_user(user_id, language_code=language_code)
+        self._inline_id += 1
+        query_id = str(6_000_000_000 + self._inline_id)
+        self._open_inline.add(query_id)
+        inline = {"id": query_id, "from": user, "query": query, "offset": offset}
+        self.send_update({"inline_query": inline | {"chat_type": chat_type}})
+        return query_id
+
+    def _answer_inline(self, params: Params) -> bool:
+        query_id = params.get("inline_query_id")
+        if query_id not in self._open_inline:
+            raise bad("query is too old and response timeout expired or query ID is invalid")
+        results = params.get("results")
+        if not isinstance(results, list):
+            raise bad("can't parse inline query results JSON object")
+        if len(results) > 50:
+            raise bad("RESULTS_TOO_MUCH")
+        ids = [result.get("id") for result in results]
+        if any(not isinstance(i, str) or not 0 < len(i.encode()) <= 64 for i in ids):
+            raise bad("RESULT_ID_INVALID")
+        if len(set(ids)) != len(ids):
+            raise bad("RESULT_ID_DUPLICATE")
+        for result in results:
+            if "reply_markup" in result:
+                _check_inline_keyboard(result["reply_markup"])
+        self._open_inline.discard(query_id)
+        self.inline_answers[query_id] = params
+        return True
 
     def _user_message(self, user: Params, content: Params) -> Params:
         chat_id = user["id"]
