@@ -58,6 +58,17 @@ class Settings(BaseSettings):
     news_per_day: int = 3
     invitation_days: int = 7
     report_edit_seconds: float = 5.0
+    # Platform sync (bot.imports.ulule, bot.imports.sync): Ulule's API, its credentials (sent as
+    # "Authorization: ApiKey <username>:<api key>" when both are set), how often each operation
+    # with a sync source is read, and how a failing request is retried (backoff doubles).
+    ulule_api_url: str = "https://api.ulule.com/v1/"
+    ulule_username: str | None = None
+    ulule_api_key: str | None = None
+    sync_minutes: float = 15.0
+    sync_timeout: float = 20.0  # seconds for one request
+    sync_retries: int = 3  # tries after the first, within one run
+    sync_backoff_seconds: float = 2.0
+    sync_backoff_max: float = 60.0
     alert_grace_hours: float = 6.0  # due longer ago than this (downtime): missed, never sent late
     alert_scan_minutes: float = 5.0
     scheduler_misfire_grace_seconds: int = 300
