@@ -26,6 +26,10 @@ def routers() -> list[Router]:
         # they type while it waits, even before they said where they live (which would
         # otherwise read any text as a place). Residents pass it at the cost of one role check.
         holder.create_router(),
+        # A coordinator's reason for a decision and the campaign file an import awaits, for the
+        # same reason (and the file before the operation files' handler takes any JSON file).
+        coordinator.moderation.create_reason_router(),
+        coordinator.imports.create_waiting_router(),
         # The most frequent updates first: each router passed costs its filters' checks.
         resident.create_router(),
         invitations.create_router(),  # `/start h_<token>`, before common takes every /start

@@ -3,8 +3,8 @@ coordinators when an application arrives (or comes back with changes), and to th
 at each decision. Both go in the urgent lane; quiet hours and the digest hour are kept.
 
 Content holds data only; bot.ui.application_texts words it in each reader's language at send
-time. Dedup keys make each notice exist once: one per coordinator per submission, one per
-decision.
+time. Dedup keys make each notice exist once: one per coordinator per submission (the first,
+then one after each change request), one per decision.
 """
 
 from datetime import datetime
@@ -39,7 +39,9 @@ async def notify_coordinators(
         "commune": commune,
         "resubmitted": resubmitted,
     }
-    submission = int(application.updated_at.timestamp())
+    # A resubmission follows a change request: its decision's time tells the rounds apart.
+    decided = application.decided_at
+    submission = decided.isoformat() if resubmitted and decided is not None else "first"
     rows = [
         _row(coordinator, ARRIVED, f"{ARRIVED}:{application.id}:{submission}:{coordinator.id}",
              content, now, tz)

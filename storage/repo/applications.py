@@ -71,7 +71,7 @@ async def of_applicant(session: AsyncSession, user_id: int) -> list[tuple[Applic
         .where(Application.applicant_id == user_id)
         .order_by(Application.created_at.desc(), Application.id.desc())
     )
-    return [(application, name) for application, name in rows.tuples()]
+    return [(application, name) for application, name in rows]
 
 
 async def queue(
@@ -146,4 +146,4 @@ async def counts(session: AsyncSession, operation_id: int) -> dict[str, int]:
         .where(Application.operation_id == operation_id)
         .group_by(Application.status)
     )
-    return {status: count for status, count in rows.tuples()}
+    return {status: count for status, count in rows}

@@ -44,7 +44,7 @@ async def raised_points(
         .where(Campaign.operation_id == operation_id)
         .order_by(ProgressPoint.at, ProgressPoint.id)
     )
-    return [(at, campaign_id, raised) for at, campaign_id, raised in rows.tuples()]
+    return [(at, campaign_id, raised) for at, campaign_id, raised in rows]
 
 
 async def shown(session: AsyncSession, coordinated: list[int]) -> list[Operation]:
