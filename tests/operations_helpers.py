@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.domain.gazetteer import Gazetteer
 from storage.models import Campaign, Operation, OperationArea, OperationCoordinator, User
-from storage.repo import operations
+from storage.repo import operations, users
 from tests.e2e import Chat, Harness, start_harness
 
 ADMIN = 9001
@@ -74,6 +74,7 @@ async def add_operation(
             created_by=ADMIN,
         )
         for user_id in coordinators:
+            await users.get_or_create(session, user_id, 25)
             await operations.appoint(session, user_id)
             await operations.assign(session, operation.id, user_id)
         await session.commit()

@@ -57,7 +57,7 @@ async def person_screen(session: AsyncSession, user_id: int) -> tuple[str, Inlin
     rows = []
     for operation in every:
         on = operation.id in assigned
-        label = _("coordinators.unassign" if on else "coordinators.assign")
+        label = _("coordinators.unassign") if on else _("coordinators.assign")
         action = "unassign" if on else "assign"
         data = CoordinatorMenu(action=action, user=user_id, op=operation.id)
         rows.append(_button(label.format(name=operation.name[:NAME_SHOWN]), data))

@@ -99,7 +99,7 @@ async def may_coordinate(
                 OperationCoordinator.user_id == user_id,
                 OperationCoordinator.operation_id == operation_id,
             )
-            .where(User.id == user_id, User.coordinator.is_(True))
+            .where(User.id == OperationCoordinator.user_id, User.coordinator.is_(True))
         )
     )
     return bool(found)
