@@ -38,6 +38,7 @@ from storage.repo.imports import (
     insert_campaigns,
     replace_rewards,
 )
+from storage.repo.progress import IMPORT, add_points
 
 # Row parsing lives in bot.imports.rows; these names stay importable from here.
 __all__ = [
@@ -124,17 +125,25 @@ async def import_campaigns(
             # follower to alert: its first figures only record the milestones crossed.
             campaign = Campaign(source=source, external_id=item.external_id, raised_cents=0)
             _fill(campaign, item)
-            await record_progress(session, campaign, item.raised_cents, item.backers, now, tz)
+            await record_progress(
+                session, campaign, item.raised_cents, item.backers, now, tz, source=IMPORT
+            )
             new.append(campaign)
         else:
-            await record_progress(session, campaign, item.raised_cents, item.backers, now, tz)
+            await record_progress(
+                session, campaign, item.raised_cents, item.backers, now, tz, source=IMPORT
+            )
             _fill(campaign, item)
         rewards[item.external_id] = [
             {"title": r.title, "price_cents": r.price_cents, "stock": r.stock} for r in item.rewards
         ]
     await session.flush()  # the updates
     ids = {c.external_id: c.id for c in existing.values()}
-    ids |= await insert_campaigns(session, [_columns(c) for c in new])
+    created = await insert_campaigns(session, [_columns(c) for c in new])
+    # The new campaigns' first figures start their progress history (record_progress could
+    # not: they had no id yet).
+    await add_points(session, [_first_point(c, created[c.external_id], now) for c in new])
+    ids |= created
     await replace_rewards(session, {ids[key]: items for key, items in rewards.items()})
     return ImportReport(created=len(new), updated=len(inputs) - len(new))
 
@@ -149,6 +158,16 @@ INSERTED = (*FILLED, "source", "external_id", "raised_cents", "backers", "last_m
 def _fill(campaign: Campaign, item: CampaignInput) -> None:
     for name in FILLED:
         setattr(campaign, name, getattr(item, name))
+
+
+def _first_point(campaign: Campaign, campaign_id: int, now: datetime) -> dict[str, object]:
+    return {
+        "campaign_id": campaign_id,
+        "at": now,
+        "raised_cents": campaign.raised_cents,
+        "backers": campaign.backers,
+        "source": IMPORT,
+    }
 
 
 def _columns(campaign: Campaign) -> dict[str, object]:

@@ -1,0 +1,97 @@
+"""Holders' news as residents read them (the card's latest news, the past news) and as the
+daily limit counts them. Rows are `broadcasts` of kind "news"."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Broadcast
+from storage.repo.progress import raised_at_query
+
+NEWS = "news"
+
+
+@dataclass(frozen=True, slots=True)
+class CardFacts:
+    """What a card shows beyond the campaign's row: its latest news, and the raised amount a
+    week ago (None when the history does not go back that far)."""
+
+    news_text: str | None = None
+    news_at: datetime | None = None
+    raised_week_ago: int | None = None
+
+
+def _posted(campaign_id: int) -> ColumnElement[bool]:
+    return and_(
+        Broadcast.campaign_id == campaign_id,
+        Broadcast.kind == NEWS,
+        Broadcast.cancelled_at.is_(None),
+    )
+
+
+def _published(campaign_id: int, now: datetime) -> ColumnElement[bool]:
+    """Posted, not cancelled, and not waiting for a later sending time."""
+    return and_(
+        _posted(campaign_id),
+        Broadcast.created_at <= now,
+        or_(Broadcast.send_at.is_(None), Broadcast.send_at <= now),
+    )
+
+
+async def posted_since(session: AsyncSession, campaign_id: int, since: datetime) -> list[datetime]:
+    """When the campaign's news (not cancelled) were posted after `since`, oldest first."""
+    rows = await session.scalars(
+        select(Broadcast.created_at)
+        .where(_posted(campaign_id), Broadcast.created_at > since)
+        .order_by(Broadcast.created_at)
+    )
+    return list(rows)
+
+
+async def count(session: AsyncSession, campaign_id: int, now: datetime) -> int:
+    """How many news of the campaign residents can read."""
+    found = await session.scalar(
+        select(func.count()).select_from(Broadcast).where(_published(campaign_id, now))
+    )
+    return int(found or 0)
+
+
+async def page(
+    session: AsyncSession, campaign_id: int, now: datetime, offset: int, limit: int
+) -> list[Broadcast]:
+    """A page of the campaign's news, newest first."""
+    rows = await session.scalars(
+        select(Broadcast)
+        .where(_published(campaign_id, now))
+        .order_by(Broadcast.created_at.desc(), Broadcast.id.desc())
+        .offset(offset)
+        .limit(limit)
+    )
+    return list(rows)
+
+
+async def card_facts(
+    session: AsyncSession, campaign_id: int, now: datetime, week_ago: datetime
+) -> CardFacts:
+    """The card's latest news and last week's raised amount, in ONE statement of three scalar
+    subqueries, each an index seek (broadcasts by campaign and time, progress_history by
+    campaign and time)."""
+    latest = (
+        select(Broadcast.id)
+        .where(_published(campaign_id, now))
+        .order_by(Broadcast.created_at.desc(), Broadcast.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    text = select(Broadcast.text).where(Broadcast.id == latest).scalar_subquery()
+    at = select(Broadcast.created_at).where(Broadcast.id == latest).scalar_subquery()
+    row = (await session.execute(select(text, at, raised_at_query(campaign_id, week_ago)))).one()
+    return CardFacts(news_text=row[0], news_at=row[1], raised_week_ago=row[2])
+
+
+async def published(session: AsyncSession, campaign_id: int, now: datetime) -> bool:
+    """The campaign has news residents can read (its card's "Past news" button)."""
+    found = await session.scalar(select(exists().where(_published(campaign_id, now))))
+    return bool(found)
