@@ -24,9 +24,12 @@ async def managed_campaign(
     return campaign
 
 
-async def is_admin(query: CallbackQuery, user: User, settings: Settings) -> bool:
-    """Admins only (inviting, removing holders, revoking invitations); others are refused."""
-    if user.id in settings.admin_ids:
-        return True
-    await query.answer(_("holder.admins_only"), show_alert=True)
-    return False
+async def administered_campaign(
+    query: CallbackQuery, campaign_id: int, session: AsyncSession, user: User, settings: Settings
+) -> Campaign | None:
+    """The campaign, for an admin only (inviting, removing holders, revoking invitations);
+    anyone else is refused and None is returned."""
+    if user.id not in settings.admin_ids:
+        await query.answer(_("holder.admins_only"), show_alert=True)
+        return None
+    return await managed_campaign(query, campaign_id, session, user, settings)

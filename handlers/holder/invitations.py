@@ -10,7 +10,7 @@ from bot.settings import Settings
 from bot.ui.callbacks import HolderMenu, HolderRevoke, InvitationRevoke
 from bot.ui.dashboard import invitation_text, team_keyboard, team_text
 from bot.ui.links import invitation_link
-from handlers.holder.access import is_admin, managed_campaign
+from handlers.holder.access import administered_campaign, managed_campaign
 from storage.models import Campaign, User
 from storage.repo import holders, invitations
 
@@ -58,10 +58,8 @@ async def on_invite(
     bot: Bot,
 ) -> None:
     """Admin taps Invite a holder → bot sends a single-use link that makes its opener a holder."""
-    if not await is_admin(query, user, settings):
-        return
-    campaign = await managed_campaign(query, callback_data.id, session, user, settings)
-    if campaign is None or query.message is None:
+    campaign = await administered_campaign(query, callback_data.id, session, user, settings)
+    if campaign is None:
         return
     token, invitation = await invitations.create(
         session,
@@ -87,9 +85,7 @@ async def on_remove_holder(
     clock: Clock,
 ) -> None:
     """Admin removes a holder → they no longer manage the campaign; the list is shown again."""
-    if not await is_admin(query, user, settings):
-        return
-    campaign = await managed_campaign(query, callback_data.id, session, user, settings)
+    campaign = await administered_campaign(query, callback_data.id, session, user, settings)
     if campaign is None:
         return
     removed = await holders.remove(session, callback_data.user, campaign.id)
@@ -106,9 +102,7 @@ async def on_revoke_invitation(
     clock: Clock,
 ) -> None:
     """Admin revokes an invitation → its link no longer works; the list is shown again."""
-    if not await is_admin(query, user, settings):
-        return
-    campaign = await managed_campaign(query, callback_data.id, session, user, settings)
+    campaign = await administered_campaign(query, callback_data.id, session, user, settings)
     if campaign is None:
         return
     revoked = await invitations.revoke(session, callback_data.inv, campaign.id, clock())
