@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.clock import Clock
 from bot.ui.links import INVITATION, read_invitation
+from handlers.coordinator.invitations import claim_coordinator
 from storage.models import Campaign, User
 from storage.repo import holders, invitations
 from storage.repo.invitations import Claim
@@ -34,6 +35,9 @@ async def cmd_claim(
     now = clock()
     token = read_invitation(command.args)
     invitation = await invitations.find(session, token) if token else None
+    if invitation is not None and invitation.campaign_id is None:
+        await claim_coordinator(message, invitation, session, user, now)  # an operation's
+        return
     campaign = await session.get(Campaign, invitation.campaign_id) if invitation else None
     if invitation is None or campaign is None or invitation.role != "holder":
         await message.answer(_("invite.unknown"))

@@ -17,7 +17,7 @@ from bot.ui.operations import (
     OperationList,
     OperationMenu,
 )
-from storage.models import Operation, OperationCoordinator, User
+from storage.models import Invitation, Operation, OperationCoordinator, User
 from storage.repo import operations
 from tests import factories
 from tests.e2e import Chat, Harness, button_labels, plain
@@ -166,6 +166,7 @@ FORGED = [
     OperationMenu(action="edit", id=1),
     OperationMenu(action="attach", id=1),
     OperationMenu(action="attach_yes", id=1),
+    OperationMenu(action="invite", id=1),
     *(OperationEdit(field=name, id=1) for name in ("name", "territory", "launch", "link")),
     CoordinatorMenu(action="add"),
     CoordinatorMenu(action="list"),
@@ -253,3 +254,45 @@ async def test_a_stale_or_garbage_button_changes_nothing(
             admin.t("coordinators.not_coordinator"),
         ), data
     assert await snapshot(sessionmaker) == before
+
+
+async def test_a_coordinator_joins_by_an_invitation_link(
+    bot: Harness, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    operation = await add_operation(sessionmaker, "Ozé", [("department", "50")])
+    admin, invited, late = bot.chat(ADMIN), bot.chat(COORDINATOR_A), bot.chat(COORDINATOR_B)
+    await known(admin)
+    [listing] = await admin.send("/operations")
+    card = await tap(admin, listing, "Ozé")
+    [created] = await admin.press(card, admin.t("operation.menu.invite"))
+    link = next(word for word in text(created).split() if "?start=h_" in word)
+    payload = link.split("?start=")[1]
+    [claimed] = await invited.send(f"/start {payload}")
+    assert text(claimed) == invited.t("coordinators.invite.claimed", name="Ozé")
+    assert await flags(sessionmaker, COORDINATOR_A)
+    assert await assignments(sessionmaker) == {(operation, COORDINATOR_A)}
+    [reply] = await invited.send("/operations")
+    assert button_labels(reply) == ["Ozé"]
+    # Single use: the next one to open it gets nothing.
+    [refused] = await late.send(f"/start {payload}")
+    assert text(refused) == late.t("invite.used")
+    assert not await flags(sessionmaker, COORDINATOR_B)
+
+
+async def test_only_an_admin_invites_a_coordinator(
+    bot: Harness, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    mine = await add_operation(sessionmaker, "Mine", [("department", "37")], [COORDINATOR_A])
+    coordinator = bot.chat(COORDINATOR_A)
+    await known(coordinator)
+    [listing] = await coordinator.send("/operations")
+    card = await tap(coordinator, listing, "Mine")
+    assert coordinator.t("operation.menu.invite") not in button_labels(card)
+    before = await snapshot(sessionmaker)
+    forged = OperationMenu(action="invite", id=mine).pack()
+    await coordinator.press_data(card["message_id"], forged, strict=False)
+    answer = coordinator.callback_answers()[-1]
+    assert answer.get("text") == coordinator.t("operation.admins_only")
+    assert await snapshot(sessionmaker) == before
+    async with sessionmaker() as session:
+        assert (await session.scalars(select(Invitation))).all() == []

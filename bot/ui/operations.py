@@ -180,14 +180,16 @@ def list_keyboard(
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
-def card_keyboard(operation_id: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            _button(_("operation.menu.edit"), OperationMenu(action="edit", id=operation_id)),
-            _button(_("operation.menu.attach"), OperationMenu(action="attach", id=operation_id)),
-            _button(_("operation.menu.list"), OperationList(page=0)),
-        ]
-    )
+def card_keyboard(operation_id: int, is_admin: bool = False) -> InlineKeyboardMarkup:
+    rows = [
+        _button(_("operation.menu.edit"), OperationMenu(action="edit", id=operation_id)),
+        _button(_("operation.menu.attach"), OperationMenu(action="attach", id=operation_id)),
+    ]
+    if is_admin:
+        invite = OperationMenu(action="invite", id=operation_id)
+        rows.append(_button(_("operation.menu.invite"), invite))
+    rows.append(_button(_("operation.menu.list"), OperationList(page=0)))
+    return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def field_name(name: str) -> str:

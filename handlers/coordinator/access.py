@@ -52,9 +52,13 @@ async def areas(session: AsyncSession, operation_id: int) -> list[Area]:
 
 
 async def render_card(
-    session: AsyncSession, operation: Operation, gazetteer: Gazetteer, settings: Settings
+    session: AsyncSession,
+    operation: Operation,
+    gazetteer: Gazetteer,
+    settings: Settings,
+    user: User,
 ) -> tuple[str, InlineKeyboardMarkup]:
-    """The operation's card and its menu."""
+    """The operation's card and its menu (an admin's has the coordinators' invitation)."""
     counts = await operations.campaign_counts(session, [operation.id])
     coordinators = await operations.coordinators_of(session, [operation.id])
     view = view_of(
@@ -64,4 +68,5 @@ async def render_card(
         counts.get(operation.id, 0),
         coordinators[operation.id],
     )
-    return card_text(view, settings.timezone), card_keyboard(operation.id)
+    keyboard = card_keyboard(operation.id, user.id in settings.admin_ids)
+    return card_text(view, settings.timezone), keyboard

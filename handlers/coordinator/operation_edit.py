@@ -101,7 +101,7 @@ async def on_edit_text(
             territory_check(pending, gazetteer), reply_markup=form_keyboard(ok=True, back=False)
         )
         return
-    await save(message, state, operation, name, value, session, settings, gazetteer)
+    await save(message, state, operation, name, value, session, user, settings, gazetteer)
 
 
 async def save(
@@ -111,6 +111,7 @@ async def save(
     name: str,
     value: object,
     session: AsyncSession,
+    user: User,
     settings: Settings,
     gazetteer: Gazetteer,
 ) -> None:
@@ -125,7 +126,7 @@ async def save(
         setattr(operation, name, str(value))
     await session.flush()
     await state.clear()
-    text, keyboard = await render_card(session, operation, gazetteer, settings)
+    text, keyboard = await render_card(session, operation, gazetteer, settings, user)
     await message.answer(_("operation.edit.saved") + "\n\n" + text, reply_markup=keyboard)
 
 
@@ -163,4 +164,4 @@ async def on_edit_step(
         return
     await query.answer()
     await query.message.edit_reply_markup(reply_markup=None)
-    await save(query.message, state, operation, name, value, session, settings, gazetteer)
+    await save(query.message, state, operation, name, value, session, user, settings, gazetteer)

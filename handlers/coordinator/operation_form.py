@@ -217,5 +217,5 @@ async def create(
         created_by=user.id,
     )
     await state.clear()
-    text, keyboard = await render_card(session, operation, gazetteer, settings)
+    text, keyboard = await render_card(session, operation, gazetteer, settings, user)
     await message.answer(_("operation.created") + "\n\n" + text, reply_markup=keyboard)

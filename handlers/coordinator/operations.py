@@ -3,11 +3,13 @@ edit menu; attaching the campaigns of the territory (counted, confirmed, then do
 
 from html import escape
 
+from aiogram import Bot
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain import territory
+from bot.domain.clock import Clock
 from bot.domain.gazetteer import Gazetteer
 from bot.settings import Settings
 from bot.ui.operations import (
@@ -20,7 +22,8 @@ from bot.ui.operations import (
     list_text,
     view_of,
 )
-from handlers.coordinator.access import areas, coordinated, render_card
+from handlers.coordinator.access import admin, areas, coordinated, render_card
+from handlers.coordinator.invitations import invite
 from storage.models import Operation, User
 from storage.repo import operations
 
@@ -67,6 +70,9 @@ async def on_list_page(
         await query.message.edit_text(text, reply_markup=keyboard)
 
 
+ACTIONS = ("show", "edit", "attach", "attach_yes", "invite")
+
+
 async def on_operation_menu(
     query: CallbackQuery,
     callback_data: OperationMenu,
@@ -74,27 +80,34 @@ async def on_operation_menu(
     user: User,
     settings: Settings,
     gazetteer: Gazetteer,
+    clock: Clock,
+    bot: Bot,
 ) -> None:
-    """Coordinator taps an operation or one of its actions (show, edit, attach, attach_yes)."""
+    """Coordinator taps an operation or one of its actions (show, edit, attach, attach_yes;
+    an admin: invite)."""
     operation = await coordinated(query, callback_data.id, session, user, settings)
     if operation is None:
         return
     message = query.message
     action = callback_data.action
-    if not isinstance(message, Message) or action not in ("show", "edit", "attach", "attach_yes"):
+    if not isinstance(message, Message) or action not in ACTIONS:
         await query.answer(_("stale"), show_alert=True)
+        return
+    if action == "invite" and not await admin(query, user, settings):
         return
     await query.answer()
     if action == "show":
-        text, keyboard = await render_card(session, operation, gazetteer, settings)
+        text, keyboard = await render_card(session, operation, gazetteer, settings, user)
         await message.edit_text(text, reply_markup=keyboard)
     elif action == "edit":
         prompt = _("operation.edit.menu").format(name=escape(operation.name))
         await message.edit_text(prompt, reply_markup=edit_keyboard(operation.id))
     elif action == "attach":
         await ask_attach(message, operation, session, gazetteer)
+    elif action == "attach_yes":
+        await attach(message, operation, session, user, settings, gazetteer)
     else:
-        await attach(message, operation, session, settings, gazetteer)
+        await invite(message, operation, session, user, settings, clock(), bot)
 
 
 async def communes(session: AsyncSession, operation: Operation, gazetteer: Gazetteer) -> set[str]:
@@ -121,6 +134,7 @@ async def attach(
     message: Message,
     operation: Operation,
     session: AsyncSession,
+    user: User,
     settings: Settings,
     gazetteer: Gazetteer,
 ) -> None:
@@ -128,6 +142,6 @@ async def attach(
     count = await operations.attach(
         session, operation.id, await communes(session, operation, gazetteer)
     )
-    text, keyboard = await render_card(session, operation, gazetteer, settings)
+    text, keyboard = await render_card(session, operation, gazetteer, settings, user)
     done = _("operation.attach.done").format(count=count)
     await message.edit_text(done + "\n\n" + text, reply_markup=keyboard)

@@ -36,7 +36,7 @@ def token_hash(token: str) -> str:
 async def create(
     session: AsyncSession,
     *,
-    campaign_id: int,
+    campaign_id: int | None,
     created_by: int | None,
     now: datetime,
     days: int,
