@@ -15,6 +15,7 @@ sends the row, and edits the coordinator's report message (report_chat_id) as de
 
 import logging
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -42,17 +43,26 @@ async def reach(session: AsyncSession, operation_id: int, divisions: Divisions) 
 
 
 async def queue_rows(
-    session: AsyncSession, broadcast: Broadcast, now: datetime, tz: str, divisions: Divisions
+    session: AsyncSession,
+    broadcast: Broadcast,
+    now: datetime,
+    tz: str,
+    divisions: Divisions,
+    content: dict[str, Any] | None = None,
 ) -> int:
-    """Write the broadcast's outbox rows for its operation's consenting residents; sets
-    recipients. Returns how many rows were new. No commit, no claim (the callers do both)."""
+    """Write the broadcast's outbox rows (its kind) for its operation's consenting residents;
+    sets recipients. `content` is for rows the registry renders (reminders); an announcement's
+    stays empty (the broadcast holds the text). Returns how many rows were new. No commit, no
+    claim (the callers do both)."""
     if broadcast.operation_id is None:
         raise ValueError("an announcement needs its operation")
     codes = await territory_communes(session, broadcast.operation_id, divisions)
     recipients = await audience.recipients(session, codes)
-    inserted = await outbox.enqueue_many(
-        session, news_rows(broadcast, recipients, now, Deliveries(tz))
-    )
+    rows = news_rows(broadcast, recipients, now, Deliveries(tz))
+    if content is not None:
+        for row in rows:
+            row["content"] = content  # one object: written as JSON once (outbox._shared)
+    inserted = await outbox.enqueue_many(session, rows)
     # Counted, not taken from `inserted`: queueing again inserts nothing and must not say 0.
     broadcast.recipients = await repo.queued(session, broadcast.id)
     return inserted

@@ -7,16 +7,21 @@ process) changes nothing and is told so by the row count. On PostgreSQL the seco
 for the first one's commit, then finds the row no longer waiting.
 """
 
-from collections.abc import Mapping, Sequence
-from datetime import datetime
+from collections.abc import Collection, Mapping, Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Broadcast
+from storage.models import Broadcast, Campaign, Operation
+from storage.repo.writes import insert_or_ignore
 
 KIND = "announcement"
+REMINDER = "reminder"
+# Reminders fall at most 8 days before the call closes and within the launch day (bot.domain.
+# reminders): operations farther from both are not read.
+REMINDER_REACH = timedelta(days=9)
 # A waiting announcement: neither queued nor cancelled.
 WAITING = (Broadcast.queued_at.is_(None), Broadcast.cancelled_at.is_(None))
 
@@ -86,6 +91,58 @@ async def due(session: AsyncSession, now: datetime) -> Sequence[int]:
         .order_by(Broadcast.send_at, Broadcast.id)
     )
     return list(rows)
+
+
+async def with_reminders(session: AsyncSession, now: datetime) -> list[Operation]:
+    """The operations whose call closes or whose campaigns launch around now, with a reminder
+    on."""
+    low, high = now - REMINDER_REACH, now + REMINDER_REACH
+    rows = await session.scalars(
+        select(Operation).where(
+            or_(
+                Operation.call_closes_at.between(low, high), Operation.launch_at.between(low, high)
+            ),
+            or_(
+                Operation.remind_call_7d.is_(True),
+                Operation.remind_call_1d.is_(True),
+                Operation.remind_launch.is_(True),
+            ),
+        )
+    )
+    return list(rows)
+
+
+async def start_reminder(
+    session: AsyncSession, operation_id: int, key: str, due_at: datetime, now: datetime
+) -> Broadcast | None:
+    """The reminder's broadcast, written once ever (its dedup key); None when it exists already
+    (sent before, or by another process right now: on PostgreSQL this waits for its commit)."""
+    added = await insert_or_ignore(
+        session, Broadcast, [Broadcast.dedup_key],
+        kind=REMINDER, operation_id=operation_id, dedup_key=key, text="",
+        created_at=now, send_at=due_at, queued_at=now, recipients=0,
+    )  # fmt: skip
+    if not added:
+        return None
+    return await session.scalar(select(Broadcast).where(Broadcast.dedup_key == key))
+
+
+async def sent_reminders(session: AsyncSession, keys: Collection[str]) -> dict[str, Broadcast]:
+    """The reminders among these dedup keys that went out, by key."""
+    if not keys:
+        return {}
+    rows = await session.scalars(select(Broadcast).where(Broadcast.dedup_key.in_(list(keys))))
+    return {row.dedup_key: row for row in rows if row.dedup_key is not None}
+
+
+async def projects(session: AsyncSession, operation_id: int) -> int:
+    """How many campaigns belong to the operation (its cancelled ones left out)."""
+    found = await session.scalar(
+        select(func.count())
+        .select_from(Campaign)
+        .where(Campaign.operation_id == operation_id, Campaign.cancelled_at.is_(None))
+    )
+    return int(found or 0)
 
 
 def _one(result: Any) -> bool:

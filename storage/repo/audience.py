@@ -22,8 +22,11 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.types import String
 
-from storage.models import OperationArea, User
+from storage.models import Campaign, Follow, OperationArea, User
 from storage.repo.broadcasts import RECIPIENT_COLUMNS
+
+# Bound parameters per IN list: far below SQLite's and asyncpg's limits.
+CHUNK = 1000
 
 # Said yes, still wants them (the /settings switch keeps both in step), has not blocked the bot.
 CONSENTING = (
@@ -89,3 +92,58 @@ async def count(session: AsyncSession, codes: Collection[str]) -> int:
         select(func.count()).select_from(User).where(*CONSENTING, in_communes(session, codes))
     )
     return int(found or 0)
+
+
+# --- new campaigns near me -----------------------------------------------------------------------
+
+
+async def starting(session: AsyncSession, after: datetime, until: datetime) -> Sequence[Any]:
+    """The campaigns that started in (after, until] and are still on (not ended, not cancelled)."""
+    result = await session.execute(
+        select(
+            Campaign.id,
+            Campaign.title,
+            Campaign.lat,
+            Campaign.lon,
+            Campaign.goal_cents,
+            Campaign.starts_at,
+            Campaign.ends_at,
+        ).where(
+            Campaign.starts_at > after,
+            Campaign.starts_at <= until,
+            Campaign.ends_at > until,
+            Campaign.cancelled_at.is_(None),
+        )
+    )
+    return result.all()
+
+
+async def wanting_new_nearby(
+    session: AsyncSession, box: tuple[float, float, float, float]
+) -> Sequence[Any]:
+    """The residents who turned "new campaigns near me" on, have a place inside the box
+    (min_lat, max_lat, min_lon, max_lon) and have not blocked the bot, with their radius and
+    what queueing needs."""
+    min_lat, max_lat, min_lon, max_lon = box
+    result = await session.execute(
+        select(*RECIPIENT_COLUMNS, User.lat, User.lon, User.radius_km).where(
+            User.notify_new_nearby.is_(True),
+            User.blocked_at.is_(None),
+            User.lat.between(min_lat, max_lat),
+            User.lon.between(min_lon, max_lon),
+        )
+    )
+    return result.all()
+
+
+async def follows(session: AsyncSession, campaign_ids: Sequence[int]) -> set[tuple[int, int]]:
+    """(user, campaign) for every follow of these campaigns."""
+    found: set[tuple[int, int]] = set()
+    for start in range(0, len(campaign_ids), CHUNK):
+        rows = await session.execute(
+            select(Follow.user_id, Follow.campaign_id).where(
+                Follow.campaign_id.in_(campaign_ids[start : start + CHUNK])
+            )
+        )
+        found.update((user_id, campaign_id) for user_id, campaign_id in rows)
+    return found
