@@ -407,3 +407,26 @@ async def test_attach_the_campaigns_of_the_territory(
         "operation.attach.ask", name="Make in Loire Valley", free=0, attached=2, elsewhere=1
     )
     assert admin.t("operation.attach.yes") not in button_labels(ask)
+
+
+async def test_operations_list_pages(
+    bot: Harness, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    for number in range(7):
+        await add_operation(sessionmaker, f"Op {number}", [("department", "37")])
+    admin = bot.chat(ADMIN)
+    await known(admin)
+    [listing] = await admin.send("/operations")
+    assert button_labels(listing) == [
+        *(f"Op {n}" for n in (6, 5, 4, 3, 2)),
+        admin.t("operation.list.next"),
+        admin.t("operation.list.new"),
+    ]
+    page = await tap(admin, listing, admin.t("operation.list.next"))
+    assert text(page).startswith(admin.t("operation.list.header", count=7))
+    assert button_labels(page) == [
+        "Op 1",
+        "Op 0",
+        admin.t("operation.list.previous"),
+        admin.t("operation.list.new"),
+    ]
