@@ -52,3 +52,22 @@ async def add_campaigns(
         session.add_all(items)
         await session.commit()
         return [item.id for item in items]
+
+
+async def add_holder(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    user_id: int,
+    *campaign_ids: int,
+    located: bool = True,
+    **user: Any,
+) -> None:
+    """A project holder of these campaigns (holders rows, users.holder set), as an invitation
+    leaves them; living in Saint-Lô unless `located` is False."""
+    from storage.models import Holder, User
+
+    place = {"lat": SAINT_LO[0], "lon": SAINT_LO[1], "commune_insee": "50502"} if located else {}
+    async with sessionmaker() as session:
+        session.add(User(id=user_id, holder=bool(campaign_ids), **place, **user))
+        await session.flush()
+        session.add_all(Holder(user_id=user_id, campaign_id=c) for c in campaign_ids)
+        await session.commit()

@@ -84,6 +84,50 @@ class HolderMenu(CallbackData, prefix="hm"):
     id: RowId
 
 
+class NewsStep(CallbackData, prefix="hn"):
+    """A step of the news dialogue (skip, send, edit, cancel, text, photo, nophoto, link, nolink,
+    preview). The campaign and the draft are kept server-side (FSM data), checked on Send."""
+
+    action: str
+
+
+class ProgressStep(CallbackData, prefix="hp"):
+    """A step of the progress report (keep: backers unchanged, confirm, cancel)."""
+
+    action: str
+
+
+class CampaignEdit(CallbackData, prefix="he"):
+    """Edit a campaign (what: menu, description, photo, nophoto, link, nolink, rewards,
+    addreward, done). The campaign is checked again on every press."""
+
+    what: str
+    id: RowId
+
+
+class RewardEdit(CallbackData, prefix="hr"):
+    """Edit one reward (action: open, title, price, stock, remove, unlimited). The reward's
+    campaign is checked again on every press."""
+
+    action: str
+    id: RowId
+
+
+class PastNews(CallbackData, prefix="pn"):
+    """A page of a campaign's past news, newest first: sent under the card, then turned in
+    place (`turn`)."""
+
+    id: RowId
+    page: Page = 0
+    turn: bool = False
+
+
+class CardPhoto(CallbackData, prefix="cp"):
+    """Show the campaign's photo."""
+
+    id: RowId
+
+
 # A follower's source: the tag of the poster or link they came from (`shop-counter`).
 SOURCE_TAG = r"^[a-z0-9-]{1,24}$"
 SourceTag = Annotated[str, Field(pattern=SOURCE_TAG)]

@@ -13,9 +13,11 @@ from bot.ui import formatting
 from bot.ui.callbacks import FollowFrom, FollowToggle, HolderMenu
 from bot.ui.links import card_link
 from bot.ui.listing import ListState, category_label, commune_name
+from bot.ui.past_news import card_buttons, card_lines
 from bot.ui.progress import locale, progress_line, time_left
 from storage.geo import haversine_km
 from storage.models import Campaign
+from storage.repo.news import CardFacts
 
 DESCRIPTION_LIMIT = 600
 MESSAGE_LIMIT = 4096  # Telegram's limit for a message's text
@@ -31,7 +33,9 @@ def card_text(
     now: datetime,
     tz: str,
     origin: tuple[float, float] | None,
+    facts: CardFacts | None = None,
 ) -> str:
+    """The card; `facts` adds this week's gain and the latest news (storage.repo.news)."""
     lang = locale()
     place = escape(commune_name(gazetteer, campaign.commune_insee))
     if origin is not None:
@@ -64,6 +68,8 @@ def card_text(
             time_left=time_left(campaign.starts_at, campaign.ends_at, now, tz),
         ),
     ]
+    if extra := card_lines(campaign.raised_cents, facts, lang, tz):
+        lines += ["", *extra]
     tail = []
     if campaign.url:
         tail = ["", _("card.contribute").format(url=escape(campaign.url, quote=True))]
@@ -105,6 +111,7 @@ def card_keyboard(
     bot_username: str,
     source: str | None = None,
     admin: bool = False,
+    has_news: bool = False,
 ) -> InlineKeyboardMarkup:
     """The card's buttons. `source`: the tag of the link it was opened from, which a follow
     records; `admin`: the admin's buttons (manage, invite a holder), checked again on press."""
@@ -125,6 +132,8 @@ def card_keyboard(
     rows = [[follow, share]]
     if campaign.url:
         rows.append([InlineKeyboardButton(text=_("card.open_page"), url=campaign.url)])
+    if more := card_buttons(campaign.id, has_news, bool(campaign.photo_file_id)):
+        rows.append(more)  # past news (`has_news`), the campaign's photo
     if admin:
         rows.append(admin_buttons(campaign.id))
     if state is not None:

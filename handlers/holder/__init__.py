@@ -8,7 +8,7 @@ the one who opens the link is not a holder yet."""
 from aiogram import Router
 
 from bot.filters import HasRole
-from handlers.holder import dashboard, invitations, posters
+from handlers.holder import dashboard, edit, invitations, news, posters, progress
 
 
 def create_router() -> Router:
@@ -19,5 +19,8 @@ def create_router() -> Router:
         dashboard.create_router(),
         invitations.create_router(),
         posters.create_router(),
+        news.create_router(),
+        progress.create_router(),
+        edit.create_router(),
     )
     return router

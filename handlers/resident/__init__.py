@@ -3,7 +3,7 @@
 from aiogram import Router
 
 from bot.filters import HasRole
-from handlers.resident import cards, lists, places
+from handlers.resident import card_more, cards, lists, places
 
 
 def create_router() -> Router:
@@ -11,4 +11,5 @@ def create_router() -> Router:
     router.message.filter(HasRole("resident"))
     router.callback_query.filter(HasRole("resident"))
     router.include_routers(lists.create_router(), cards.create_router(), places.create_router())
+    router.include_router(card_more.create_router())
     return router

@@ -1,6 +1,6 @@
 """A campaign's card: open it from a list or a deep link, follow or unfollow it."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from aiogram import Bot, Router
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
@@ -15,7 +15,9 @@ from bot.ui.callbacks import CardView, FollowFrom, FollowToggle
 from bot.ui.cards import card_keyboard, card_text
 from bot.ui.listing import ListState
 from storage.models import Campaign, User
-from storage.repo import campaigns
+from storage.repo import campaigns, news
+
+WEEK = timedelta(days=7)  # "+350 € this week"
 
 
 def state_of(data: CardView | FollowToggle | FollowFrom) -> ListState | None:
@@ -38,9 +40,13 @@ async def render_card(
 ) -> tuple[str, InlineKeyboardMarkup]:
     following = await campaigns.is_followed(session, user.id, campaign.id)
     me = await bot.me()
-    text = card_text(campaign, gazetteer, now, settings.timezone, origin_of(user))
+    facts = await news.card_facts(session, campaign.id, now, now - WEEK)
+    text = card_text(campaign, gazetteer, now, settings.timezone, origin_of(user), facts)
     admin = user.id in settings.admin_ids
-    return text, card_keyboard(campaign, following, state, me.username or "", source, admin)
+    has_news = facts.news_text is not None
+    return text, card_keyboard(
+        campaign, following, state, me.username or "", source, admin, has_news=has_news
+    )
 
 
 async def send_card(
@@ -108,8 +114,15 @@ async def on_follow(
     await query.answer(_("card.followed") if callback_data.on else _("card.unfollowed"))
     me = await bot.me()
     admin = user.id in settings.admin_ids
+    has_news = await news.published(session, campaign.id, clock())
     markup = card_keyboard(
-        campaign, callback_data.on, state_of(callback_data), me.username or "", source, admin
+        campaign,
+        callback_data.on,
+        state_of(callback_data),
+        me.username or "",
+        source,
+        admin,
+        has_news=has_news,
     )
     await query.message.edit_reply_markup(reply_markup=markup)
 

@@ -1,0 +1,166 @@
+"""A holder posts news to the campaign's followers: text (formatting kept), an optional photo,
+an optional link button; then a preview exactly as followers will see it, with Send, Edit or
+Cancel (handlers.holder.news_send). /cancel works at every step."""
+
+from html import escape
+
+from aiogram import F, Router
+from aiogram.filters import Command, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain.clock import Clock
+from bot.filters import Inline
+from bot.settings import Settings
+from bot.ui import holder_forms
+from bot.ui.callbacks import HolderMenu, NewsStep
+from bot.ui.holder_input import LABEL_MAX, link_line
+from handlers.holder import news_send
+from handlers.holder.guard import managed, pick_campaign, refuse
+from handlers.holder.news_draft import NewsForm, ask_link, fits, limit_reached, preview, too_long
+from storage.models import Campaign, User
+
+
+async def start(
+    message: Message,
+    campaign: Campaign,
+    session: AsyncSession,
+    settings: Settings,
+    clock: Clock,
+    state: FSMContext,
+) -> None:
+    """The campaign (checked by the caller) may post today → bot asks for the text."""
+    refusal = await limit_reached(session, campaign.id, settings, clock)
+    if refusal is not None:
+        await message.answer(refusal)
+        return
+    await state.set_state(NewsForm.text)
+    await state.set_data(
+        {"campaign": campaign.id, "title": campaign.title, "text": None, "photo": None}
+        | {"link": None, "label": None, "editing": False}
+    )
+    await message.answer(
+        _("holder.news.ask_text").format(title=escape(campaign.title)),
+        reply_markup=holder_forms.news_cancel(),
+    )
+
+
+async def on_menu_news(
+    query: CallbackQuery,
+    callback_data: HolderMenu,
+    session: AsyncSession,
+    user: User,
+    settings: Settings,
+    clock: Clock,
+    state: FSMContext,
+) -> None:
+    """Holder taps "News" in /myprojects → bot asks for the text (a forged id: refused)."""
+    campaign = await managed(session, user, settings, callback_data.id)
+    if campaign is None:
+        await refuse(query)
+        return
+    await query.answer()
+    if isinstance(query.message, Message):
+        await start(query.message, campaign, session, settings, clock, state)
+
+
+async def cmd_news(
+    message: Message,
+    session: AsyncSession,
+    user: User,
+    settings: Settings,
+    clock: Clock,
+    state: FSMContext,
+) -> None:
+    """Holder sends /news → bot asks for the text (or first which campaign, if several)."""
+    campaign_id = await pick_campaign(message, session, user, "news")
+    campaign = await managed(session, user, settings, campaign_id)
+    if campaign is not None:
+        await start(message, campaign, session, settings, clock, state)
+
+
+async def on_text(message: Message, state: FSMContext, i18n: I18n, settings: Settings) -> None:
+    """Holder sends the text (or a photo with its caption) → bot asks for a photo, a link, or
+    shows the preview; too long: says the limit and keeps the draft."""
+    draft = await state.get_data()
+    photo = message.photo[-1].file_id if message.photo else draft["photo"]
+    body = message.html_text if (message.text or message.caption) else None
+    if body is None:
+        if message.photo:
+            await state.update_data(photo=photo)
+        await message.answer(_("holder.news.need_text"), reply_markup=holder_forms.news_cancel())
+        return
+    candidate = {**draft, "text": body, "photo": photo}
+    if not fits(candidate, i18n, settings.timezone):
+        await too_long(message, candidate, i18n, settings.timezone)
+        return
+    await state.update_data(text=body, photo=photo)
+    if draft["editing"]:
+        await preview(message, state, i18n, settings)
+    elif message.photo:
+        await ask_link(message, state)
+    else:
+        await state.set_state(NewsForm.photo)
+        await message.answer(_("holder.news.ask_photo"), reply_markup=holder_forms.news_skip())
+
+
+async def on_photo(message: Message, state: FSMContext, i18n: I18n, settings: Settings) -> None:
+    """Holder sends a photo → bot keeps its largest size and asks for a link (or previews);
+    a text too long for a caption: says so, the photo is not taken."""
+    if not message.photo:
+        await message.answer(_("holder.news.need_photo"), reply_markup=holder_forms.news_skip())
+        return
+    draft = await state.get_data()
+    candidate = {**draft, "photo": message.photo[-1].file_id}
+    if not fits(candidate, i18n, settings.timezone):
+        await too_long(message, candidate, i18n, settings.timezone)
+        return
+    await state.update_data(photo=candidate["photo"])
+    if draft["editing"]:
+        await preview(message, state, i18n, settings)
+    else:
+        await ask_link(message, state)
+
+
+async def on_link(message: Message, state: FSMContext, i18n: I18n, settings: Settings) -> None:
+    """Holder sends "https://… [label]" → bot shows the preview; not a web link: says so."""
+    parsed = link_line(message.text or "")
+    if parsed is None:
+        await message.answer(
+            _("holder.news.bad_link").format(limit=LABEL_MAX), reply_markup=holder_forms.news_skip()
+        )
+        return
+    await state.update_data(link=parsed[0], label=parsed[1])
+    await preview(message, state, i18n, settings)
+
+
+async def on_skip(query: CallbackQuery, state: FSMContext, i18n: I18n, settings: Settings) -> None:
+    """Holder taps Skip (photo or link) → the next step, or back to the preview when editing."""
+    await query.answer()
+    if not isinstance(query.message, Message):
+        return
+    await query.message.edit_reply_markup(reply_markup=None)
+    draft = await state.get_data()
+    if await state.get_state() == NewsForm.photo.state and not draft["editing"]:
+        await ask_link(query.message, state)
+    else:
+        await preview(query.message, state, i18n, settings)
+
+
+def create_router() -> Router:
+    router = Router(name="holder-news")
+    router.message.register(cmd_news, Command("news"))
+    router.callback_query.register(on_menu_news, HolderMenu.filter(F.action == "news"))
+    # A command is never part of the draft: it goes to its own handler (/cancel included).
+    typed = Inline(~F.text.startswith("/"))
+    router.message.register(on_text, StateFilter(NewsForm.text), typed)
+    router.message.register(on_photo, StateFilter(NewsForm.photo), typed)
+    router.message.register(on_link, StateFilter(NewsForm.link), typed)
+    router.callback_query.register(
+        on_skip, StateFilter(NewsForm.photo, NewsForm.link), NewsStep.filter(F.action == "skip")
+    )
+    router.include_router(news_send.create_router())
+    return router
