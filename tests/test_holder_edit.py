@@ -163,7 +163,18 @@ async def test_cancel_keeps_the_campaign(
     assert replies[-1]["text"] == chat.t("holder.form.cancelled")
     replies = await chat.send("Une description")
     assert replies[-1]["text"] == chat.t("unknown.text")
-    assert (await load(sessionmaker, exp3d)).description == ""
+    # Halfway through adding a reward.
+    await chat.press(chat.message(menu["message_id"]), chat.t("holder.edit.back"))
+    menu = chat.message(menu["message_id"])  # the question turned back into the menu
+    (listing,) = await chat.press(menu, chat.t("holder.edit.rewards"))
+    await chat.press(listing, chat.t("holder.rewards.add"))
+    await chat.send("Atelier")
+    replies = await chat.send("/cancel")
+    assert replies[-1]["text"] == chat.t("holder.form.cancelled")
+    replies = await chat.send("45")
+    assert replies[-1]["text"] == chat.t("unknown.text")
+    item = await load(sessionmaker, exp3d)
+    assert (item.description, item.rewards) == ("", [])
 
 
 async def test_forged_edit_buttons_are_refused(

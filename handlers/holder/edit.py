@@ -21,7 +21,7 @@ from bot.ui.callbacks import CampaignEdit, HolderMenu
 from bot.ui.cards import DESCRIPTION_LIMIT
 from bot.ui.holder_input import web_url
 from handlers.holder import rewards
-from handlers.holder.guard import managed, refuse
+from handlers.holder.guard import drop, managed, menu_press, refuse
 from storage.models import Campaign, User
 
 
@@ -51,16 +51,11 @@ async def on_menu_edit(
     state: FSMContext,
 ) -> None:
     """Holder taps "Edit" in /myprojects → bot shows what can be changed (forged: refused)."""
-    campaign = await managed(session, user, settings, callback_data.id)
-    if campaign is None:
-        await refuse(query)
-        return
-    await state.clear()
-    await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.answer(
-            menu_text(campaign), reply_markup=holder_forms.edit_menu(campaign.id)
-        )
+    pressed = await menu_press(query, callback_data.id, session, user, settings)
+    if pressed is not None:
+        message, campaign = pressed
+        await state.clear()
+        await message.answer(menu_text(campaign), reply_markup=_menu(campaign))
 
 
 async def on_edit(
@@ -197,16 +192,16 @@ async def on_link(
 
 
 async def on_cancel(message: Message, state: FSMContext) -> None:
-    """Holder sends /cancel while editing → bot drops what was asked; nothing changed."""
-    await state.clear()
-    await message.answer(_("holder.form.cancelled"))
+    """Holder sends /cancel while editing (a field or a reward) → nothing changed."""
+    await drop(message, state, _("holder.form.cancelled"))
 
 
 def create_router() -> Router:
     router = Router(name="holder-edit")
     router.callback_query.register(on_menu_edit, HolderMenu.filter(F.action == "edit"))
     router.callback_query.register(on_edit, CampaignEdit.filter())
-    router.message.register(on_cancel, StateFilter(EditForm), Command("cancel"))
+    editing = StateFilter(EditForm, rewards.RewardForm)
+    router.message.register(on_cancel, editing, Command("cancel"))
     typed = Inline(~F.text.startswith("/"))
     router.message.register(on_description, StateFilter(EditForm.description), typed)
     router.message.register(on_photo, StateFilter(EditForm.photo), typed)

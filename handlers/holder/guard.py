@@ -3,6 +3,7 @@ against the user on the server, at every step that writes, whatever a button or 
 data said. (handlers.holder.access answers a refused press itself; these checks stay silent so
 that a typed message can be answered too.)"""
 
+from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -53,3 +54,28 @@ async def pick_campaign(
         _("holder.form.pick_campaign"), reply_markup=InlineKeyboardMarkup(inline_keyboard=rows)
     )
     return None
+
+
+async def menu_press(
+    query: CallbackQuery, campaign_id: int, session: AsyncSession, user: User, settings: Settings
+) -> tuple[Message, Campaign] | None:
+    """A /myprojects button pressed: the campaign, if the user may manage it, and the message
+    to answer under; otherwise the press is refused (None)."""
+    campaign = await managed(session, user, settings, campaign_id)
+    if campaign is None or not isinstance(query.message, Message):
+        await refuse(query)
+        return None
+    await query.answer()
+    return query.message, campaign
+
+
+async def drop(event: Message | CallbackQuery, state: FSMContext, text: str) -> None:
+    """/cancel, or a Cancel button → the dialogue ends, its buttons go, the user reads `text`."""
+    await state.clear()
+    if isinstance(event, Message):
+        await event.answer(text)
+        return
+    await event.answer()
+    if isinstance(event.message, Message):
+        await event.message.edit_reply_markup(reply_markup=None)
+        await event.message.answer(text)

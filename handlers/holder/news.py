@@ -19,7 +19,7 @@ from bot.ui import holder_forms
 from bot.ui.callbacks import HolderMenu, NewsStep
 from bot.ui.holder_input import LABEL_MAX, link_line
 from handlers.holder import news_send
-from handlers.holder.guard import managed, pick_campaign, refuse
+from handlers.holder.guard import managed, menu_press, pick_campaign
 from handlers.holder.news_draft import NewsForm, ask_link, fits, limit_reached, preview, too_long
 from storage.models import Campaign, User
 
@@ -58,13 +58,9 @@ async def on_menu_news(
     state: FSMContext,
 ) -> None:
     """Holder taps "News" in /myprojects → bot asks for the text (a forged id: refused)."""
-    campaign = await managed(session, user, settings, callback_data.id)
-    if campaign is None:
-        await refuse(query)
-        return
-    await query.answer()
-    if isinstance(query.message, Message):
-        await start(query.message, campaign, session, settings, clock, state)
+    pressed = await menu_press(query, callback_data.id, session, user, settings)
+    if pressed is not None:
+        await start(*pressed, session, settings, clock, state)
 
 
 async def cmd_news(

@@ -18,7 +18,7 @@ from bot.filters import Inline
 from bot.settings import Settings
 from bot.ui import holder_forms
 from bot.ui.callbacks import NewsStep
-from handlers.holder.guard import managed, refuse
+from handlers.holder.guard import drop, managed, refuse
 from handlers.holder.news_draft import NewsForm, ask_link, fits, limit_reached, preview, too_long
 from storage.models import Broadcast, User
 
@@ -132,14 +132,7 @@ async def _queue(
 
 async def on_cancel(event: Message | CallbackQuery, state: FSMContext) -> None:
     """Holder sends /cancel or taps Cancel at any step → bot drops the draft; nothing is sent."""
-    await state.clear()
-    if isinstance(event, CallbackQuery):
-        await event.answer()
-        if isinstance(event.message, Message):
-            await event.message.edit_reply_markup(reply_markup=None)
-            await event.message.answer(_("holder.news.cancelled"))
-        return
-    await event.answer(_("holder.news.cancelled"))
+    await drop(event, state, _("holder.news.cancelled"))
 
 
 def create_router() -> Router:

@@ -20,7 +20,7 @@ from bot.ui import formatting, holder_forms
 from bot.ui.callbacks import HolderMenu, ProgressStep
 from bot.ui.holder_input import parse_count, parse_euros
 from bot.ui.progress import locale
-from handlers.holder.guard import managed, pick_campaign, refuse
+from handlers.holder.guard import drop, managed, menu_press, pick_campaign, refuse
 from storage.models import Campaign, User
 from storage.repo import progress
 
@@ -59,13 +59,9 @@ async def on_menu_progress(
     state: FSMContext,
 ) -> None:
     """Holder taps "Progress" in /myprojects → bot asks the amount raised (forged: refused)."""
-    campaign = await managed(session, user, settings, callback_data.id)
-    if campaign is None:
-        await refuse(query)
-        return
-    await query.answer()
-    if isinstance(query.message, Message):
-        await start(query.message, campaign, state)
+    pressed = await menu_press(query, callback_data.id, session, user, settings)
+    if pressed is not None:
+        await start(*pressed, state)
 
 
 async def cmd_progress(
@@ -236,14 +232,7 @@ async def save(
 
 async def on_cancel(event: Message | CallbackQuery, state: FSMContext) -> None:
     """Holder sends /cancel or taps Cancel → bot drops the report; nothing changed."""
-    await state.clear()
-    if isinstance(event, CallbackQuery):
-        await event.answer()
-        if isinstance(event.message, Message):
-            await event.message.edit_reply_markup(reply_markup=None)
-            await event.message.answer(_("holder.form.cancelled"))
-        return
-    await event.answer(_("holder.form.cancelled"))
+    await drop(event, state, _("holder.form.cancelled"))
 
 
 async def on_confirm_message(message: Message) -> None:

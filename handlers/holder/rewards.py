@@ -6,7 +6,7 @@ from html import escape
 from typing import Any
 
 from aiogram import F, Router
-from aiogram.filters import Command, StateFilter
+from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
@@ -241,16 +241,9 @@ async def _done(message: Message, reward: Reward, state: FSMContext) -> None:
     )
 
 
-async def on_cancel(message: Message, state: FSMContext) -> None:
-    """Holder sends /cancel while editing a reward → nothing changed."""
-    await state.clear()
-    await message.answer(_("holder.form.cancelled"))
-
-
 def create_router() -> Router:
     router = Router(name="holder-rewards")
     router.callback_query.register(on_reward, RewardEdit.filter())
-    router.message.register(on_cancel, StateFilter(RewardForm), Command("cancel"))
     typed = Inline(~F.text.startswith("/"))
     router.message.register(on_title, StateFilter(RewardForm.title), typed)
     router.message.register(on_price, StateFilter(RewardForm.price), typed)
