@@ -51,9 +51,12 @@ async def queue_rows(
     content: dict[str, Any] | None = None,
 ) -> int:
     """Write the broadcast's outbox rows (its kind) for its operation's consenting residents;
-    sets recipients. `content` is for rows the registry renders (reminders); an announcement's
-    stays empty (the broadcast holds the text). Returns how many rows were new. No commit, no
-    claim (the callers do both)."""
+    sets recipients. Returns how many rows were new. No commit, no claim (the callers do both).
+
+    An announcement's rows are empty and carry the broadcast's id: the worker renders the
+    broadcast, as its own message. With `content` (reminders) they are alerts like the others,
+    rendered from their content by the registry and grouped with the reader's alerts due with
+    them, so they carry no broadcast id: the broadcast, written once, only keeps the count."""
     if broadcast.operation_id is None:
         raise ValueError("an announcement needs its operation")
     codes = await territory_communes(session, broadcast.operation_id, divisions)
@@ -62,9 +65,10 @@ async def queue_rows(
     if content is not None:
         for row in rows:
             row["content"] = content  # one object: written as JSON once (outbox._shared)
+            row["broadcast_id"] = None
     inserted = await outbox.enqueue_many(session, rows)
     # Counted, not taken from `inserted`: queueing again inserts nothing and must not say 0.
-    broadcast.recipients = await repo.queued(session, broadcast.id)
+    broadcast.recipients = await repo.queued(session, broadcast.id) if content is None else inserted
     return inserted
 
 

@@ -2,12 +2,13 @@
 them once, if they turned it on in /settings (users.notify_new_nearby).
 
 The scheduler's "new_nearby" job runs scan() every `alert_scan_minutes`, over the campaigns
-that started since its watermark (a downtime longer than the grace is not caught up, as alerts
-are not). Followers are left out: the launch alert tells them (bot.delivery.alerts). The
-residents who want it are read once for all the starting campaigns (those inside the box that
-holds every campaign's widest circle), put on the grid of storage.geo's cells, and each
-campaign looks only at the cells around it: a launch day of a hundred campaigns is one query
-and a few thousand distance checks, not a hundred scans of the users.
+that started since its watermark; after a downtime, over those of the last NEW_FOR only (a
+campaign started days ago is no longer new). Followers are left out: the launch alert tells
+them (bot.delivery.alerts). The residents who want it are read once for all the starting
+campaigns (those inside the box that holds every campaign's widest circle), put on the grid of
+storage.geo's cells, and each campaign looks only at the cells around it: a launch day of a
+hundred campaigns is one query and a few thousand distance checks, not a hundred scans of the
+users.
 
 A row waits for the next NEW_NEARBY_HOUR (local) after the start, so the campaigns that start
 on one day reach a resident as one message (the worker sends a user's rows due together as
@@ -40,6 +41,7 @@ JOB = "new_nearby"
 KIND = "new_nearby"
 NEW_NEARBY_HOUR = 10  # local
 WIDEST_KM = max(RADII_KM)
+NEW_FOR = timedelta(days=1)
 
 
 @dataclass
@@ -119,11 +121,10 @@ def _row(
 async def scan(session: AsyncSession, *, now: datetime, settings: Settings) -> int:
     """Queue "new near you" for the campaigns that started in (watermark, now]; rows inserted.
     No commit (the job's)."""
-    grace = timedelta(hours=settings.alert_grace_hours)
-    start = await marks.watermark(session, JOB) or now - grace
+    start = max(await marks.watermark(session, JOB) or now - NEW_FOR, now - NEW_FOR)
     inserted = 0
     if now > start:
-        campaigns = await audience.starting(session, max(start, now - grace), now)
+        campaigns = await audience.starting(session, start, now)
         if campaigns:
             residents = await audience.wanting_new_nearby(session, box_around(campaigns))
             following = await audience.follows(session, [c.id for c in campaigns])

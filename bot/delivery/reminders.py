@@ -5,8 +5,8 @@ and not void becomes a broadcast of kind "reminder" whose dedup key ("call_7d:12
 exist once ever, written with INSERT ... ON CONFLICT DO NOTHING: two processes never both queue
 it, a second scan finds it done. Its outbox rows go, like an announcement's, to the consenting
 residents of the operation's territory (bot.delivery.announcements.queue_rows), bulk, quiet
-hours kept; they carry their data (bot.ui.reminder_texts renders them in each reader's
-language), and the broadcast's id for counting.
+hours kept; they carry their data and are alerts like the others (bot.ui.reminder_texts renders
+them in each reader's language); the broadcast keeps how many were queued.
 """
 
 import logging

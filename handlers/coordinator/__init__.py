@@ -21,8 +21,15 @@ from bot.ui.operations import (
     OperationList,
     OperationMenu,
 )
-from handlers.coordinator import coordinators, operation_edit, operation_file, operation_form
-from handlers.coordinator import imports, moderation
+from handlers.coordinator import (
+    announcements,
+    coordinators,
+    imports,
+    moderation,
+    operation_edit,
+    operation_file,
+    operation_form,
+)
 from handlers.coordinator import operations as listing
 from handlers.coordinator.access import admin
 from storage.models import User
@@ -98,5 +105,7 @@ def create_router() -> Router:
     router.callback_query.register(listing.on_operation_menu, OperationMenu.filter())
     router.callback_query.register(operation_edit.on_edit_field, OperationEdit.filter())
     router.callback_query.register(coordinators.on_coordinator_menu, CoordinatorMenu.filter())
-    router.include_routers(moderation.create_router(), imports.create_router())
+    router.include_routers(
+        moderation.create_router(), imports.create_router(), announcements.create_router()
+    )
     return router
