@@ -12,9 +12,10 @@ from bot.domain.gazetteer import Gazetteer
 from bot.ui import formatting
 from bot.ui.announcements import announcement_text
 from bot.ui.notifications import Reader
-from storage.models import Priority
+from storage.models import Priority, User
 from tests.announcement_helpers import (
     COORDINATOR,
+    INSIDE_YES_EN,
     REACHED,
     announcements,
     rows_of,
@@ -91,6 +92,11 @@ async def test_scheduled_survives_a_restart_and_goes_out_once_to_the_territory(
     # The bot restarts before it is due: the new process finds it in the database.
     harness, close = await start_harness(db_url, gazetteer, i18n, admin_ids=[ADMIN])
     try:
+        # Quiet hours hold it as they hold alerts: 812's are 09:00-12:00 (Paris).
+        async with sessionmaker() as session:
+            english = await session.get_one(User, INSIDE_YES_EN)
+            english.quiet_hours, english.quiet_start, english.quiet_end = True, 9 * 60, 12 * 60
+            await session.commit()
         assert await run_job(harness, sessionmaker, gazetteer, SEND_AT - timedelta(minutes=1)) == 0
         assert await rows_of(sessionmaker, "announcement") == []
         assert await run_job(harness, sessionmaker, gazetteer, SEND_AT) == 1
@@ -100,6 +106,7 @@ async def test_scheduled_survives_a_restart_and_goes_out_once_to_the_territory(
         assert [r.user_id for r in rows] == REACHED  # outside, no, never asked, blocked: none
         assert {(r.priority, r.broadcast_id) for r in rows} == {(Priority.BULK, stored.id)}
         assert (stored.queued_at, stored.recipients) == (SEND_AT, 2)
+        assert [r.not_before for r in rows] == [SEND_AT, SEND_AT + timedelta(hours=2)]
     finally:
         await close()
 

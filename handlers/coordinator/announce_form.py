@@ -17,14 +17,12 @@ from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
-from aiogram.utils.i18n import I18n, ngettext
+from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.delivery.announcements import queue_now, reach
-from bot.domain.clock import Clock
+from bot.delivery.announcements import reach
 from bot.domain.gazetteer import Gazetteer
-from bot.domain.schedule import parse_send_at
 from bot.filters import Inline
 from bot.settings import LOCALES, Settings
 from bot.ui.announcements import (
@@ -38,14 +36,14 @@ from bot.ui.announcements import (
     step_cancel,
     step_skip,
     when,
-    when_keyboard,
 )
 from bot.ui.broadcasts import CAPTION_LIMIT, TEXT_LIMIT, news_markup
 from bot.ui.holder_input import LABEL_MAX, link_line
 from bot.ui.notifications import Reader
-from handlers.coordinator.access import coordinated
-from storage.models import Broadcast, Operation, User
-from storage.repo import announcements
+from storage.models import Broadcast, Operation
+
+# What Edit offers (on_edit_pick), and back to the preview.
+EDIT_ACTIONS = frozenset({"text", "photo", "nophoto", "link", "nolink", "preview"})
 
 
 class AnnounceForm(StatesGroup):
@@ -103,7 +101,7 @@ async def edit_scheduled(
     await preview(message, state, session, i18n, settings, gazetteer)
 
 
-def _fits(draft: dict[str, Any], i18n: I18n, tz: str) -> bool:
+def fits(draft: dict[str, Any], i18n: I18n, tz: str) -> bool:
     """It fits for every reader: the header is in each resident's language."""
     return all(
         announcement_fits(draft["name"], draft["text"], bool(draft["photo"]), Reader(c, tz, i18n))
@@ -111,7 +109,7 @@ def _fits(draft: dict[str, Any], i18n: I18n, tz: str) -> bool:
     )
 
 
-async def _too_long(message: Message, draft: dict[str, Any], i18n: I18n, tz: str) -> None:
+async def too_long(message: Message, draft: dict[str, Any], i18n: I18n, tz: str) -> None:
     limit = CAPTION_LIMIT if draft["photo"] else TEXT_LIMIT
     key = "announce.too_long_photo" if draft["photo"] else "announce.too_long"
     await message.answer(_(key).format(limit=limit), reply_markup=step_cancel())
@@ -136,8 +134,8 @@ async def on_text(
         await message.answer(_("announce.need_text"), reply_markup=step_cancel())
         return
     candidate = {**draft, "text": body, "photo": photo}
-    if not _fits(candidate, i18n, settings.timezone):
-        await _too_long(message, candidate, i18n, settings.timezone)
+    if not fits(candidate, i18n, settings.timezone):
+        await too_long(message, candidate, i18n, settings.timezone)
         return
     await state.update_data(text=body, photo=photo)
     if draft["editing"]:
@@ -164,8 +162,8 @@ async def on_photo(
         return
     draft = await state.get_data()
     candidate = {**draft, "photo": message.photo[-1].file_id}
-    if not _fits(candidate, i18n, settings.timezone):
-        await _too_long(message, candidate, i18n, settings.timezone)
+    if not fits(candidate, i18n, settings.timezone):
+        await too_long(message, candidate, i18n, settings.timezone)
         return
     await state.update_data(photo=candidate["photo"])
     if draft["editing"]:
@@ -296,151 +294,6 @@ async def on_edit_pick(
         await preview(query.message, state, session, i18n, settings, gazetteer)
 
 
-async def on_when(query: CallbackQuery, state: FSMContext, settings: Settings) -> None:
-    """Coordinator taps Schedule (or Change time) → bot asks for a local date and time."""
-    await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.edit_reply_markup(reply_markup=None)
-        await state.set_state(AnnounceForm.when)
-        await query.message.answer(
-            _("announce.ask_when").format(tz=settings.timezone), reply_markup=when_keyboard()
-        )
-
-
-async def on_when_text(
-    message: Message,
-    state: FSMContext,
-    session: AsyncSession,
-    user: User,
-    settings: Settings,
-    clock: Clock,
-) -> None:
-    """Coordinator types the date and time → bot schedules it and says when; not a date, or a
-    past one: says so and keeps the draft."""
-    send_at = parse_send_at(message.text or "", settings.timezone)
-    if send_at is None:
-        await message.answer(_("announce.bad_when"), reply_markup=when_keyboard())
-        return
-    if send_at <= clock():
-        await message.answer(_("announce.past_when"), reply_markup=when_keyboard())
-        return
-    await _schedule(message, state, session, user, settings, clock, send_at)
-
-
-async def on_save(
-    query: CallbackQuery,
-    state: FSMContext,
-    session: AsyncSession,
-    user: User,
-    settings: Settings,
-    clock: Clock,
-) -> None:
-    """Coordinator taps Save on a scheduled announcement being edited → kept, at its time."""
-    draft = await state.get_data()
-    if draft["send_at"] is None or not isinstance(query.message, Message):
-        await query.answer(_("stale"), show_alert=True)
-        return
-    await query.answer()
-    await query.message.edit_reply_markup(reply_markup=None)
-    send_at = datetime.fromisoformat(draft["send_at"])
-    await _schedule(query.message, state, session, user, settings, clock, send_at, query)
-
-
-async def _schedule(
-    message: Message,
-    state: FSMContext,
-    session: AsyncSession,
-    user: User,
-    settings: Settings,
-    clock: Clock,
-    send_at: datetime,
-    event: CallbackQuery | None = None,
-) -> None:
-    draft = await state.get_data()
-    if await coordinated(event or message, draft["op"], session, user, settings) is None:
-        await state.clear()
-        return
-    stored = await _store(session, draft, user, message.chat.id, send_at, clock())
-    await state.clear()
-    if stored is None:
-        await message.answer(_("announce.too_late"))
-        return
-    await message.answer(_("announce.scheduled").format(when=when(send_at, settings.timezone)))
-
-
-async def on_send(
-    query: CallbackQuery,
-    state: FSMContext,
-    session: AsyncSession,
-    user: User,
-    settings: Settings,
-    clock: Clock,
-    gazetteer: Gazetteer,
-    i18n: I18n,
-) -> None:
-    """Coordinator taps Send now → bot checks the operation again, records the announcement and
-    queues it for the consenting residents of the territory; says to how many it goes (the
-    report message then follows delivery)."""
-    draft = await state.get_data()
-    if await coordinated(query, draft["op"], session, user, settings) is None:
-        await state.clear()
-        return
-    if not isinstance(query.message, Message):
-        await query.answer(_("stale"), show_alert=True)
-        return
-    if not _fits(draft, i18n, settings.timezone):
-        await query.answer()
-        await _too_long(query.message, draft, i18n, settings.timezone)
-        return
-    now = clock()
-    stored = await _store(session, draft, user, query.message.chat.id, now, now)
-    queued = None
-    if stored is not None:
-        queued = await queue_now(session, stored.id, now, settings.timezone, gazetteer)
-    await state.clear()
-    await query.answer()
-    await query.message.edit_reply_markup(reply_markup=None)
-    if queued is None:
-        await query.message.answer(_("announce.too_late"))
-    elif queued.recipients:
-        count = queued.recipients
-        text = ngettext("announce.sending", "announce.sending_plural", count)
-        await query.message.answer(text.format(count=count))
-    else:
-        await query.message.answer(_("announce.nobody"))
-
-
-async def _store(
-    session: AsyncSession,
-    draft: dict[str, Any],
-    user: User,
-    chat_id: int,
-    send_at: datetime,
-    now: datetime,
-) -> Broadcast | None:
-    """The draft as an announcement to go out at `send_at`: a new one, or the scheduled one
-    it edits (None when that one went out or was cancelled meanwhile)."""
-    values = {
-        "text": draft["text"],
-        "photo_file_id": draft["photo"],
-        "link_url": draft["link"],
-        "link_label": draft["label"],
-        "send_at": send_at,
-    }
-    if draft["broadcast"] is None:
-        return await announcements.create(
-            session,
-            operation_id=draft["op"],
-            author_id=user.id,
-            created_at=now,
-            report_chat_id=chat_id,
-            **values,
-        )
-    if not await announcements.change(session, draft["broadcast"], values):
-        return None
-    return await announcements.get(session, draft["broadcast"])
-
-
 async def on_cancel(event: Message | CallbackQuery, state: FSMContext) -> None:
     """Coordinator sends /cancel or taps Cancel at any step → the draft is dropped; a scheduled
     announcement being edited stays as it was."""
@@ -455,13 +308,13 @@ async def on_cancel(event: Message | CallbackQuery, state: FSMContext) -> None:
 
 
 def create_router() -> Router:
+    """The composing steps; sending and scheduling: handlers.coordinator.announce_send."""
     router = Router(name="coordinator-announce-form")
     # A command is never part of the draft: it goes to its own handler.
     typed = Inline(~F.text.startswith("/"))
     router.message.register(on_text, StateFilter(AnnounceForm.text), typed)
     router.message.register(on_photo, StateFilter(AnnounceForm.photo), typed)
     router.message.register(on_link, StateFilter(AnnounceForm.link), typed)
-    router.message.register(on_when_text, StateFilter(AnnounceForm.when), typed)
     router.message.register(on_preview_message, StateFilter(AnnounceForm.preview), typed)
     router.callback_query.register(
         on_skip,
@@ -469,10 +322,7 @@ def create_router() -> Router:
         AnnounceStep.filter(F.action == "skip"),
     )
     previewing = StateFilter(AnnounceForm.preview)
-    router.callback_query.register(on_send, previewing, AnnounceStep.filter(F.action == "send"))
-    router.callback_query.register(on_save, previewing, AnnounceStep.filter(F.action == "save"))
     router.callback_query.register(on_edit, previewing, AnnounceStep.filter(F.action == "edit"))
-    router.callback_query.register(on_when, previewing, AnnounceStep.filter(F.action == "when"))
     router.callback_query.register(
         on_edit_pick,
         StateFilter(AnnounceForm.preview, AnnounceForm.when),

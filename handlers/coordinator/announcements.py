@@ -33,7 +33,7 @@ from bot.ui.announcements import (
     screen_text,
     when,
 )
-from handlers.coordinator import announce_form
+from handlers.coordinator import announce_form, announce_send
 from handlers.coordinator.access import areas, coordinated
 from storage.models import Operation, User
 from storage.repo import announcements, operations
@@ -198,5 +198,5 @@ def create_router() -> Router:
     router.callback_query.register(
         announce_form.on_cancel, form, AnnounceStep.filter(F.action == "cancel")
     )
-    router.include_router(announce_form.create_router())
+    router.include_routers(announce_form.create_router(), announce_send.create_router())
     return router
