@@ -32,6 +32,7 @@ bench: $(STAMP) ## the benchmarks (about 10 minutes); each prints its figures as
 	$(BIN)/python bench/updates.py
 	$(BIN)/python bench/alert_scan.py
 	$(BIN)/python bench/import.py
+	$(BIN)/python bench/sync.py
 	$(BIN)/python bench/webhook.py
 	$(BIN)/python bench/announce.py
 	$(BIN)/python bench/delivery.py --paid

@@ -7,6 +7,9 @@ missed runs into one, allow one instance at a time and a misfire grace period.
 - "alert_scan" (every `alert_scan_minutes`):
   `bot.delivery.alerts.scan(session, now=..., settings=...)`
   queues the due alerts in the outbox, committed here; then the worker is woken.
+- "platform_sync" (every minute, when the scheduler has the gazetteer):
+  `bot.imports.sync.sync_due` reads the operations whose sync source was last tried
+  `sync_minutes` ago from their platform, a transaction a page; then the worker is woken.
 - "deliver" (every `delivery_idle_seconds`): wakes the long-running DeliveryWorker task, which
   also wakes itself when the next row is due; the job is a safety net, never a second sender.
 
@@ -27,6 +30,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.delivery.alerts import ScanReport, scan
 from bot.delivery.retention import RetentionReport, sweep
 from bot.domain.clock import Clock
+from bot.domain.gazetteer import Gazetteer
+from bot.imports.sync import TICK as SYNC_TICK
+from bot.imports.sync import SyncReport, sync_due
 from bot.settings import Settings
 from storage.models import utcnow
 
@@ -61,6 +67,20 @@ async def retention_sweep(
     return report
 
 
+async def platform_sync(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    gazetteer: Gazetteer,
+    clock: Clock = utcnow,
+    wake: Callable[[], None] | None = None,
+) -> list[SyncReport]:
+    """Sync the operations due (bot.imports.sync); wake the worker for the alerts it queued."""
+    reports = await sync_due(sessionmaker, settings, gazetteer, clock)
+    if reports and wake is not None:
+        wake()
+    return reports
+
+
 async def deliver(wake: Callable[[], None]) -> None:
     """Wake the delivery worker (a coroutine, so it runs on the loop and not in a thread)."""
     wake()
@@ -75,6 +95,7 @@ class Scheduler:
         sessionmaker: async_sessionmaker[AsyncSession],
         wake: Callable[[], None],
         clock: Callable[[], datetime] = utcnow,
+        gazetteer: Gazetteer | None = None,
     ) -> None:
         self.settings, self.sessionmaker, self.wake, self.clock = (
             settings,
@@ -82,6 +103,7 @@ class Scheduler:
             wake,
             clock,
         )
+        self.gazetteer = gazetteer  # the platform sync places new projects with it
         self._running: set[asyncio.Task[Any]] = set()
         self._stopping = False
         self.scheduler = AsyncIOScheduler(
@@ -120,6 +142,16 @@ class Scheduler:
             replace_existing=True,
             args=(retention_sweep, self.sessionmaker, s, self.clock),
         )
+        if self.gazetteer is not None:
+            self.scheduler.add_job(
+                self._run,
+                "interval",
+                seconds=SYNC_TICK.total_seconds(),
+                id="platform_sync",
+                name="platform_sync",
+                replace_existing=True,
+                args=(platform_sync, self.sessionmaker, s, self.gazetteer, self.clock, self.wake),
+            )
         self.scheduler.add_job(
             self._run,
             "interval",

@@ -112,3 +112,9 @@ def render_result(content: dict[str, Any], reader: Reader) -> str:
     else:
         head = reader.t("alert.result.not_funded", **values)
     return "\n".join((head, _open(content, reader)))
+
+
+@register("cancelled")
+def render_cancelled(content: dict[str, Any], reader: Reader) -> str:
+    head = reader.t("alert.cancelled", title=_title(content))
+    return "\n".join((head, _open(content, reader)))

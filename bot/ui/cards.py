@@ -11,6 +11,7 @@ from aiogram.utils.i18n import ngettext
 from bot.domain.gazetteer import Gazetteer
 from bot.ui import formatting
 from bot.ui.callbacks import FollowFrom, FollowToggle, HolderMenu
+from bot.ui.freshness import state_lines
 from bot.ui.links import card_link
 from bot.ui.listing import ListState, category_label, commune_name
 from bot.ui.past_news import card_buttons, card_lines
@@ -68,6 +69,7 @@ def card_text(
             time_left=time_left(campaign.starts_at, campaign.ends_at, now, tz),
         ),
     ]
+    lines += state_lines(campaign, now)  # cancelled on the platform, or figures not fresh
     if extra := card_lines(campaign.raised_cents, facts, lang, tz):
         lines += ["", *extra]
     tail = []
