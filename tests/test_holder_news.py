@@ -15,6 +15,7 @@ from bot.ui.callbacks import NewsStep
 from bot.ui.notifications import Reader
 from storage.models import Holder, Priority
 from tests.e2e import Chat, Harness, button_labels, plain
+from tests.factories import add_holder
 from tests.holder_helpers import (
     FOLLOWERS,
     HOLDER,
@@ -337,3 +338,15 @@ async def test_send_checks_the_holder_again(
     assert await broadcasts(sessionmaker) == []
     assert await outbox_rows(sessionmaker, "news") == []
     assert exp3d and FOLLOWERS
+
+
+async def test_holder_without_a_place_posts_news(
+    harness: Harness, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    """A holder who never said where they live: their text is the news, not a place."""
+    exp3d = await seed(harness, sessionmaker)
+    await add_holder(sessionmaker, 520, exp3d, located=False)
+    chat = harness.chat(520)
+    await chat.send("/news")
+    replies = await chat.send("Saint-Lô")
+    assert replies[-1]["text"] == chat.t("holder.news.ask_photo")

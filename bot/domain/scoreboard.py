@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from bot.domain.clock import days_between
 
@@ -43,6 +44,24 @@ class Project:
         if now < self.starts_at:
             return "upcoming"
         return "live" if now < self.ends_at else "ended"
+
+
+def project_from(row: Any) -> Project:
+    """A project from a row with the campaign's columns (storage.repo.scoreboard.FIGURES)."""
+    return Project(
+        id=row.id,
+        title=row.title,
+        holder=row.holder,
+        commune_insee=row.commune_insee,
+        category=row.category,
+        goal_cents=row.goal_cents,
+        raised_cents=row.raised_cents,
+        backers=row.backers,
+        starts_at=row.starts_at,
+        ends_at=row.ends_at,
+        cancelled=row.cancelled_at is not None,
+        url=row.url,
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,7 +38,7 @@ class Reader:
 Renderer = Callable[[dict[str, Any], Reader], str]
 MAX_LENGTH = 4096  # Telegram's limit for a message text (after entity parsing)
 SEPARATOR = "\n\n"
-KIND_MODULES = ("bot.ui.alert_texts",)
+KIND_MODULES = ("bot.ui.alert_texts", "bot.ui.application_texts", "bot.ui.reminder_texts")
 
 # The user's toggle (a User column) for each kind; kinds not listed are always sent.
 TOGGLES = {
@@ -49,6 +49,8 @@ TOGGLES = {
     "cancelled": "notify_launches",  # a campaign the platform cancelled: its result
     "news": "notify_news",
     "announcement": "notify_announcements",
+    "reminder": "notify_announcements",  # kept in step with the consent (audience.set_consent)
+    "new_nearby": "notify_new_nearby",
 }
 
 _renderers: dict[str, Renderer] = {}

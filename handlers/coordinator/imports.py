@@ -203,17 +203,20 @@ async def cmd_cancel(message: Message, state: FSMContext) -> None:
 def create_router() -> Router:
     router = Router(name="imports")
     router.message.register(cmd_import, Command("import"))
-    router.message.register(on_document, StateFilter(ImportFile.waiting), Inline(F.document))
     router.message.register(on_stray_document, Inline(F.document))
     router.callback_query.register(on_pick, ImportPick.filter())
     return router
 
 
 def create_waiting_router() -> Router:
-    """What is typed while the file is awaited: tried before the residents' handlers (places
-    takes any text from someone without a place)."""
+    """The awaited file, what is typed meanwhile, and a file captioned `/import <id>`: tried
+    before the residents' handlers (places takes any text from someone without a place) and
+    before the operation files' handler (which takes any JSON file)."""
     router = Router(name="imports_waiting")
-    router.message.filter(HasRole("coordinator"), StateFilter(ImportFile.waiting))
-    router.message.register(cmd_cancel, Command("cancel"))
-    router.message.register(on_waiting_text, Inline(F.text & ~F.text.startswith("/")))
+    router.message.filter(HasRole("coordinator"))
+    waiting = StateFilter(ImportFile.waiting)
+    router.message.register(cmd_import, Command("import"), Inline(F.document))
+    router.message.register(cmd_cancel, waiting, Command("cancel"))
+    router.message.register(on_document, waiting, Inline(F.document))
+    router.message.register(on_waiting_text, waiting, Inline(F.text & ~F.text.startswith("/")))
     return router

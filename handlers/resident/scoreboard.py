@@ -24,9 +24,10 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.clock import Clock
-from bot.domain.scoreboard import Board, Project, build, total_over_time
+from bot.domain.scoreboard import Board, Project, build, project_from, total_over_time
 from bot.settings import Settings
 from bot.ui import scoreboard as ui
+from bot.ui.progress import locale
 from storage.models import Operation, User
 from storage.repo import applications, operations
 from storage.repo import scoreboard as repo
@@ -81,16 +82,7 @@ async def load(
     operation = await operations.get(session, operation_id)
     if operation is None:
         return None
-    rows = await repo.campaigns(session, operation_id)
-    projects = [
-        Project(
-            id=row.id, title=row.title, holder=row.holder, commune_insee=row.commune_insee,
-            category=row.category, goal_cents=row.goal_cents, raised_cents=row.raised_cents,
-            backers=row.backers, starts_at=row.starts_at, ends_at=row.ends_at,
-            cancelled=row.cancelled_at is not None, url=row.url,
-        )
-        for row in rows
-    ]  # fmt: skip
+    projects = [project_from(row) for row in await repo.campaigns(session, operation_id)]
     board = build(projects, now, operation.ends_at, settings.timezone)
     full = await operations.may_coordinate(session, user.id, operation_id, settings.admin_ids)
     return Loaded(operation, projects, board, full)
@@ -155,6 +147,7 @@ async def send_chart(
         full_line=_("scoreboard.chart.full_line"),
         total=_("scoreboard.chart.total"),
         euros_axis=_("scoreboard.chart.euros_axis"),
+        locale=locale(),
     )
     png = await asyncio.to_thread(ui.chart_png, loaded.board, series, labels)
     await message.answer_photo(

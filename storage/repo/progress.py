@@ -44,9 +44,9 @@ async def add_points(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -
         await session.execute(insert(ProgressPoint), list(rows))
 
 
-def raised_at_query(campaign_id: int, at: datetime) -> ScalarSelect[int]:
+def raised_at_query(campaign_id: Any, at: Any) -> ScalarSelect[int]:
     """The raised amount at the last point at or before `at` (NULL when none): one index seek
-    on (campaign_id, at)."""
+    on (campaign_id, at). Values, or bound parameters."""
     return (
         select(ProgressPoint.raised_cents)
         .where(ProgressPoint.campaign_id == campaign_id, ProgressPoint.at <= at)
