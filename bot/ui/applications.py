@@ -172,6 +172,42 @@ def fields_text(answers: Answers) -> str:
     )
 
 
+def question(
+    field: str, territory: str = "", current: object = None
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The form's question for a field, with its buttons; the current answer when fixing it."""
+    loc = locale()
+    bounds = {
+        "min": formatting.money(rules.MIN_GOAL_CENTS, loc),
+        "max": formatting.money(rules.MAX_GOAL_CENTS, loc),
+    }
+    texts = {
+        rules.NAME: _("apply.ask.name").format(max=rules.MAX_LENGTHS[rules.NAME]),
+        rules.HOLDER: _("apply.ask.holder"),
+        rules.TYPE: _("apply.ask.type"),
+        rules.CATEGORY: _("apply.ask.category"),
+        rules.COMMUNE: _("apply.ask.commune").format(territory=escape(territory)),
+        rules.GOAL: _("apply.ask.goal").format(**bounds),
+        rules.DESCRIPTION: _("apply.ask.description").format(
+            max=rules.MAX_LENGTHS[rules.DESCRIPTION]
+        ),
+        rules.CONTACT: _("apply.ask.contact"),
+    }
+    text = texts[field]
+    if current:
+        text += "\n\n" + _("apply.current").format(value=escape(str(current)))
+    markups = {rules.TYPE: type_keyboard, rules.CATEGORY: category_keyboard}
+    make = markups.get(field)
+    return text, make() if make else None
+
+
+def goal_bounds_text() -> str:
+    return _("apply.bad.goal_bounds").format(
+        min=formatting.money(rules.MIN_GOAL_CENTS, locale()),
+        max=formatting.money(rules.MAX_GOAL_CENTS, locale()),
+    )
+
+
 def summary_text(operation_name: str, answers: Answers) -> str:
     return _("apply.summary").format(operation=escape(operation_name), fields=fields_text(answers))
 
@@ -262,7 +298,7 @@ def my_applications_keyboard(rows: Sequence[tuple[Application, str]]) -> InlineK
 # --- moderation -------------------------------------------------------------------------------
 
 
-def queue_text(items: Sequence[Application], names: dict[int, str], total: int) -> str:
+def queue_text(items: Sequence[Application], total: int) -> str:
     if not items:
         return _("moderation.empty")
     text = _("moderation.header").format(count=total)
@@ -277,7 +313,9 @@ def queue_keyboard(items: Sequence[Application], names: dict[int, str]) -> Inlin
             [
                 (
                     _("moderation.item").format(
-                        id=a.id, name=a.project_name, operation=names.get(a.operation_id, "")
+                        id=a.id,
+                        name=_short(a.project_name),
+                        operation=_short(names.get(a.operation_id, "")),
                     ),
                     ModerationView(id=a.id).pack(),
                 )
@@ -285,6 +323,11 @@ def queue_keyboard(items: Sequence[Application], names: dict[int, str]) -> Inlin
             for a in items
         ]
     )
+
+
+def _short(text: str, limit: int = 40) -> str:
+    """A name short enough for a button."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def card_text(application: Application, operation_name: str, answers: Answers, tz: str) -> str:

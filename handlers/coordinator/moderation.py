@@ -13,7 +13,7 @@ from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -47,12 +47,12 @@ async def cmd_moderation(
 
 async def queue_view(
     session: AsyncSession, user: User, settings: Settings
-) -> tuple[str, ui.InlineKeyboardMarkup]:
+) -> tuple[str, InlineKeyboardMarkup]:
     is_admin = user.id in settings.admin_ids
     listed = await operations.listed(session, user.id, is_admin)
     names = {operation.id: operation.name for operation in listed}
     items, total = await repo.queue(session, None if is_admin else list(names))
-    return ui.queue_text(items, names, total), ui.queue_keyboard(items, names)
+    return ui.queue_text(items, total), ui.queue_keyboard(items, names)
 
 
 async def on_queue(

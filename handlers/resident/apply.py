@@ -128,35 +128,13 @@ async def start_form(
 # --- asking and answering -------------------------------------------------------------------------
 
 
-async def ask(
-    message: Message,
-    state: FSMContext,
-    field: str,
-    territory: str = "",
-) -> None:
+async def ask(message: Message, state: FSMContext, field: str, territory: str = "") -> None:
     """Put the field's question (with its buttons), and its current value when fixing it."""
     await state.set_state(STATES[field])
     answers = (await state.get_data()).get("answers", {})
-    prompts = {
-        rules.NAME: _("apply.ask.name").format(max=rules.MAX_LENGTHS[rules.NAME]),
-        rules.HOLDER: _("apply.ask.holder"),
-        rules.TYPE: _("apply.ask.type"),
-        rules.CATEGORY: _("apply.ask.category"),
-        rules.COMMUNE: _("apply.ask.commune").format(territory=escape(territory)),
-        rules.GOAL: _("apply.ask.goal").format(
-            min=formatting.money(rules.MIN_GOAL_CENTS, locale()),
-            max=formatting.money(rules.MAX_GOAL_CENTS, locale()),
-        ),
-        rules.DESCRIPTION: _("apply.ask.description").format(
-            max=rules.MAX_LENGTHS[rules.DESCRIPTION]
-        ),
-        rules.CONTACT: _("apply.ask.contact"),
-    }
-    markups = {rules.TYPE: ui.type_keyboard(), rules.CATEGORY: ui.category_keyboard()}
-    text = prompts[field]
-    if field in TYPED and answers.get(field):
-        text += "\n\n" + _("apply.current").format(value=escape(str(answers[field])))
-    await message.answer(text, reply_markup=markups.get(field))
+    current = answers.get(field) if field in TYPED else None
+    text, markup = ui.question(field, territory, current)
+    await message.answer(text, reply_markup=markup)
 
 
 async def save(
@@ -217,12 +195,7 @@ async def on_goal(
         await message.answer(_("apply.bad.amount").format(value=escape(message.text or "")))
         return
     if not rules.goal_in_bounds(cents):
-        await message.answer(
-            _("apply.bad.goal_bounds").format(
-                min=formatting.money(rules.MIN_GOAL_CENTS, locale()),
-                max=formatting.money(rules.MAX_GOAL_CENTS, locale()),
-            )
-        )
+        await message.answer(ui.goal_bounds_text())
         return
     await save(message, state, rules.GOAL, cents, session, gazetteer)
 
