@@ -35,6 +35,7 @@ bench: $(STAMP) ## the benchmarks (about 10 minutes); each prints its figures as
 	$(BIN)/python bench/sync.py
 	$(BIN)/python bench/webhook.py
 	$(BIN)/python bench/announce.py
+	$(BIN)/python bench/scoreboard.py
 	$(BIN)/python bench/delivery.py --paid
 	$(BIN)/python bench/delivery.py
 
