@@ -15,8 +15,8 @@ from bot.delivery.scheduler import Scheduler, platform_sync
 from bot.devtools.fakeulule import ERROR, TIMEOUT, FakeUlule, project_doc
 from bot.domain.gazetteer import Gazetteer
 from bot.domain.territory import Area
-from bot.imports.placing import place
-from bot.imports.ulule import SOURCE
+from bot.imports.placing import figures_of, place
+from bot.imports.ulule import SOURCE, project_of
 from bot.settings import Settings
 from bot.ui.formatting import percent
 from storage.models import Campaign, Operation, Outbox, Priority, ProgressPoint, UnplacedProject
@@ -165,6 +165,15 @@ async def test_odd_figures_keep_the_last_good_ones(
         assert (campaign.raised_cents, campaign.backers) == (60_000, 12)
         assert campaign.figures_at == first, "the figures were not confirmed"
         assert campaign.title == "Nouveau nom", "what could be read was taken"
+
+
+def test_a_presale_keeps_its_goal_until_a_price_is_known_and_odd_counts_keep_all() -> None:
+    waiting = project_of(project_doc(8, type_="presale", goal=200, raised=0, sold=0))
+    assert waiting is not None and figures_of(waiting, 20_000) == (20_000, 0, 0)
+    odd = project_doc(8, type_="presale", goal=200, raised=50, sold=2)
+    odd["nb_products_sold"] = "deux"
+    read = project_of(odd)
+    assert read is not None and figures_of(read, 20_000) is None
 
 
 async def test_a_presale_shows_its_pre_orders_percent(

@@ -40,11 +40,12 @@ class NewProjects:
 
 def figures_of(project: Project, goal_before: int | None) -> tuple[int, int, int] | None:
     """(goal, raised, backers) to record, or None to keep the last good ones. A presale without
-    a pre-order yet has no goal in money: it keeps the one it had."""
+    a pre-order yet has no goal in money: it keeps the one it had (`goal_before`)."""
     if project.raised_cents is None or project.backers is None:
         return None
     goal = project.goal_cents
-    if goal is None and project.presale and "goal" not in project.problems:
+    readable = not {"goal", "nb_products_sold"} & set(project.problems)
+    if goal is None and project.presale and readable:
         goal = goal_before
     return None if goal is None else (goal, project.raised_cents, project.backers)
 
