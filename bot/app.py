@@ -91,7 +91,9 @@ async def start_background(app: App) -> Background:
     worker = DeliveryWorker(app.bot, sessionmaker, app.i18n, app.settings)
     await worker.recover()
     task = asyncio.create_task(worker.run())
-    scheduler = Scheduler(app.settings, sessionmaker, worker.wake)
+    scheduler = Scheduler(
+        app.settings, sessionmaker, worker.wake, gazetteer=app.dispatcher["gazetteer"]
+    )
     scheduler.start()
     return Background(worker, scheduler, task)
 
