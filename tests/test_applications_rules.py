@@ -31,7 +31,9 @@ def test_amounts_as_people_type_them(typed: str, cents: int) -> None:
     assert rules.parse_euros(typed) == cents
 
 
-@pytest.mark.parametrize("typed", ["", "abc", "-50", "2,000,5", "1e5", "20 000 000 000 000", "2..0"])
+@pytest.mark.parametrize(
+    "typed", ["", "abc", "-50", "2,000,5", "1e5", "20 000 000 000 000", "2..0"]
+)
 def test_what_is_not_an_amount(typed: str) -> None:
     assert rules.parse_euros(typed) is None
 
