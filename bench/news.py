@@ -78,7 +78,7 @@ async def seed(url: str, followers: int) -> int:
 
 
 async def post(url: str, campaign_id: int) -> tuple[float, int, int]:
-    """Queue one news post as the Send button does; (seconds, returned count, rows in the outbox)."""
+    """Queue a news post as the Send button does: (seconds, count returned, outbox rows)."""
     engine = create_engine(url)
     sessionmaker = create_sessionmaker(engine)
     async with sessionmaker() as session:  # warm the connection pool, as a running bot has

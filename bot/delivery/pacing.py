@@ -3,8 +3,8 @@
 - Pacer: at most `rate` sends per second overall (30/s, or 1,000/s for paid broadcasts).
 - ChatSlots: one message per second per chat.
 - Pause: after a 429 every send waits `retry_after`.
-- send_notification: sendMessage with a JSON body, its answer not parsed (paid broadcasts are
-  CPU-bound); errors are raised as aiogram's exceptions.
+- send_notification: sendMessage (or sendPhoto with a caption) with a JSON body, its answer not
+  parsed (paid broadcasts are CPU-bound); errors are raised as aiogram's exceptions.
 
 Pacer and ChatSlots use the event loop's real time (time.monotonic, the clock the fake Bot API
 counts with too); Pause is given the worker's injectable time, so tests skip its waits.
@@ -21,7 +21,7 @@ import aiohttp
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.exceptions import TelegramNetworkError
-from aiogram.methods import SendMessage
+from aiogram.methods import SendMessage, SendPhoto
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +39,12 @@ class SendNotification(SendMessage):
     __returning__ = dict  # type: ignore[assignment]
 
 
+class SendPhotoNotification(SendPhoto):
+    """sendPhoto by file_id with an HTML caption, its answer not parsed either."""
+
+    __returning__ = dict  # type: ignore[assignment]
+
+
 async def send_notification(
     bot: Bot,
     chat_id: int,
@@ -46,26 +52,36 @@ async def send_notification(
     *,
     paid: bool,
     timeout: float,  # noqa: ASYNC109
+    photo: str | None = None,
+    markup: dict[str, object] | None = None,
 ) -> None:
-    """Send one HTML message as a JSON body, raising aiogram's exceptions as `bot(...)` would.
+    """Send one HTML message (a photo by file_id, `text` its caption, when `photo` is given) as
+    a JSON body, raising aiogram's exceptions as `bot(...)` would; `markup` is the
+    reply_markup as JSON.
 
     aiogram builds a multipart form from a validated model for every request: a quarter of the
     worker's CPU at paid-broadcast rates. The Bot API takes JSON as well.
     """
-    payload: dict[str, object] = {
-        "chat_id": chat_id,
-        "text": text,
-        "parse_mode": "HTML",
-        "link_preview_options": {"is_disabled": True},
-    }
+    payload: dict[str, object] = {"chat_id": chat_id, "parse_mode": "HTML"}
+    if photo is None:
+        payload["text"] = text
+        payload["link_preview_options"] = {"is_disabled": True}
+    else:
+        payload["photo"] = photo
+        payload["caption"] = text
+    if markup is not None:
+        payload["reply_markup"] = markup
     if paid:
         payload["allow_paid_broadcast"] = True
+    model, name = (
+        (SendNotification, "sendMessage") if photo is None else (SendPhotoNotification, "sendPhoto")
+    )
     session = bot.session
     if not isinstance(session, AiohttpSession):
-        await bot(SendNotification.model_validate(payload), request_timeout=int(timeout))
+        await bot(model.model_validate(payload), request_timeout=int(timeout))
         return
     http = await session.create_session()
-    url = session.api.api_url(token=bot.token, method="sendMessage")
+    url = session.api.api_url(token=bot.token, method=name)
     try:
         async with http.post(
             url,
@@ -75,20 +91,24 @@ async def send_notification(
         ) as response:
             content = await response.text()
     except TimeoutError as error:
-        raise TelegramNetworkError(method=_method(chat_id, text), message="timeout") from error
+        raise TelegramNetworkError(
+            method=_method(chat_id, text, photo), message="timeout"
+        ) from error
     except aiohttp.ClientError as error:
         message = f"{type(error).__name__}: {error}"
-        raise TelegramNetworkError(method=_method(chat_id, text), message=message) from error
+        raise TelegramNetworkError(method=_method(chat_id, text, photo), message=message) from error
     if response.status == HTTPStatus.OK and '"ok":true' in content.replace(" ", "")[:20]:
         return  # accepted: the answer is not needed
     # Any other answer: aiogram reads it and raises its exception (429, 403, 400, 5xx...).
     session.check_response(
-        bot=bot, method=_method(chat_id, text), status_code=response.status, content=content
+        bot=bot, method=_method(chat_id, text, photo), status_code=response.status, content=content
     )
 
 
-def _method(chat_id: int, text: str) -> SendNotification:
+def _method(chat_id: int, text: str, photo: str | None = None) -> SendMessage | SendPhoto:
     # Only built for errors: a model, even unvalidated, costs as much as the request itself.
+    if photo is not None:
+        return SendPhotoNotification.model_construct(chat_id=chat_id, photo=photo, caption=text)
     return SendNotification.model_construct(chat_id=chat_id, text=text)
 
 
@@ -169,6 +189,10 @@ class ChatSlots:
         self._next[chat_id] = slot + self.interval
         if slot > now:
             await asyncio.sleep(slot - now)
+
+    def free_at(self, chat_id: int) -> float:
+        """When this chat's next slot starts (time.monotonic; in the past: free now)."""
+        return self._next.get(chat_id, 0.0)
 
     def release(self, chat_id: int) -> None:
         # Telegram only counts messages it accepted: a failed send does not use up the slot.

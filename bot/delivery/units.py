@@ -1,20 +1,30 @@
 """Claimed rows sorted into messages: one per user (several only past Telegram's length), in
-the user's language and the bot's time zone; rows not to send are closed with their reason."""
+the user's language and the bot's time zone; rows not to send are closed with their reason.
+
+A broadcast's row (a holder's news: Outbox.broadcast_id) is always a message of its own, never
+grouped with the user's alerts: the broadcast's text under its campaign's name, as a photo's
+caption when it has a photo, with its link button (bot.ui.broadcasts, the preview's rendering).
+"""
 
 import logging
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from aiogram.utils.i18n import I18n
 
 from bot.i18n import pick_locale
 from bot.settings import Settings
+from bot.ui.broadcasts import news_markup, news_text
 from bot.ui.notifications import Reader, render_item, render_messages, wanted
-from storage.models import Outbox, OutboxStatus, User
+from storage.models import Broadcast, Outbox, OutboxStatus, User
 
 log = logging.getLogger(__name__)
+
+# A claim's broadcasts by id, with their campaign's title (storage.repo.claims.broadcasts_by_id).
+Broadcasts = Mapping[int, tuple[Broadcast, str]]
 
 
 @dataclass
@@ -24,6 +34,8 @@ class Unit:
     user_id: int
     rows: list[Outbox]
     text: str
+    photo: str | None = None  # a Telegram file_id: the text is its caption
+    markup: dict[str, Any] | None = None  # reply_markup, as JSON
 
     @property
     def ids(self) -> list[int]:
@@ -32,6 +44,11 @@ class Unit:
     @property
     def attempts(self) -> int:
         return max(row.attempts for row in self.rows) + 1
+
+    @property
+    def priority(self) -> int:
+        """Its lane (storage.models.Priority): the most urgent of its rows'."""
+        return min(row.priority for row in self.rows)
 
 
 @dataclass
@@ -49,41 +66,68 @@ class Sorter:
         self.settings, self.i18n, self.grace, self.stats = settings, i18n, grace, stats
 
     def sort(
-        self, rows: Sequence[Outbox], users: dict[int, User], now: datetime
+        self,
+        rows: Sequence[Outbox],
+        users: dict[int, User],
+        now: datetime,
+        broadcasts: Broadcasts | None = None,
     ) -> tuple[list[Unit], dict[str, Closed]]:
+        broadcasts = broadcasts or {}
         closed: dict[str, Closed] = {}
         by_user: dict[int, list[Outbox]] = {}
+        news: list[Outbox] = []
         for row in rows:
-            user = users.get(row.user_id)
-            status, reason = self._verdict(row, user, now)
+            status, reason = self._verdict(row, users.get(row.user_id), now, broadcasts)
             if status is None:
-                by_user.setdefault(row.user_id, []).append(row)
+                group = (
+                    news if row.broadcast_id is not None else by_user.setdefault(row.user_id, [])
+                )
+                group.append(row)
                 continue
-            group = closed.setdefault(status, Closed())
-            group.ids.append(row.id)
-            group.reasons.append(reason)
-            log.info("outbox %s: %s to user %s (%s)", status, row.kind, row.user_id, reason)
-            self.stats[str(status)] += 1
+            self._close(closed, status, row, reason)
         units: list[Unit] = []
         for user_id, user_rows in by_user.items():
             units.extend(self._units(users[user_id], user_rows, closed))
+        rendered: dict[tuple[int, str], tuple[str, dict[str, Any] | None] | str] = {}
+        for row in news:
+            unit = self._news_unit(row, users[row.user_id], broadcasts, rendered, closed)
+            if unit is not None:
+                units.append(unit)
         return units, closed
 
-    def _verdict(self, row: Outbox, user: User | None, now: datetime) -> tuple[str | None, str]:
+    def _close(self, closed: dict[str, Closed], status: str, row: Outbox, reason: str) -> None:
+        group = closed.setdefault(status, Closed())
+        group.ids.append(row.id)
+        group.reasons.append(reason)
+        log.info("outbox %s: %s to user %s (%s)", status, row.kind, row.user_id, reason)
+        self.stats[str(status)] += 1
+
+    def _verdict(
+        self, row: Outbox, user: User | None, now: datetime, broadcasts: Broadcasts
+    ) -> tuple[str | None, str]:
         if user is None:
             return OutboxStatus.SKIPPED, "user gone"
         if user.blocked_at is not None:
             return OutboxStatus.BLOCKED, "user blocked the bot"
         if not wanted(row.kind, user):
             return OutboxStatus.SKIPPED, f"user turned {row.kind} off"
+        if row.broadcast_id is not None:
+            found = broadcasts.get(row.broadcast_id)
+            if found is None:
+                return OutboxStatus.SKIPPED, "broadcast gone (its campaign was deleted)"
+            if found[0].cancelled_at is not None:
+                return OutboxStatus.SKIPPED, "broadcast cancelled"
         if now - row.not_before > self.grace:
             late = now - row.not_before
             return OutboxStatus.MISSED, f"{late} late, grace {self.grace}"
         return None, ""
 
-    def _units(self, user: User, rows: list[Outbox], closed: dict[str, Closed]) -> list[Unit]:
+    def _reader(self, user: User) -> Reader:
         locale = pick_locale(user.locale, user.language_code, self.settings.default_locale)
-        reader = Reader(locale, self.settings.timezone, self.i18n)
+        return Reader(locale, self.settings.timezone, self.i18n)
+
+    def _units(self, user: User, rows: list[Outbox], closed: dict[str, Closed]) -> list[Unit]:
+        reader = self._reader(user)
         good: list[Outbox] = []
         for row in rows:
             try:
@@ -91,11 +135,45 @@ class Sorter:
                 good.append(row)
             except Exception as error:  # a bad row must not hold back the others
                 log.exception("outbox %s: cannot render row %s", row.kind, row.id)
-                group = closed.setdefault(OutboxStatus.FAILED, Closed())
-                group.ids.append(row.id)
-                group.reasons.append(f"render: {type(error).__name__}: {error}")
-                self.stats[str(OutboxStatus.FAILED)] += 1
+                self._close(closed, OutboxStatus.FAILED, row, _render_error(error))
         if not good:
             return []
         parts = render_messages(good, reader)
         return [Unit(user.id, list(part_rows), text) for part_rows, text in parts]  # type: ignore[arg-type]
+
+    def _news_unit(
+        self,
+        row: Outbox,
+        user: User,
+        broadcasts: Broadcasts,
+        rendered: dict[tuple[int, str], tuple[str, dict[str, Any] | None] | str],
+        closed: dict[str, Closed],
+    ) -> Unit | None:
+        """The broadcast as this reader sees it; rendered once per broadcast and language."""
+        broadcast, title = broadcasts[row.broadcast_id or 0]
+        reader = self._reader(user)
+        key = (broadcast.id, reader.locale)
+        if key not in rendered:
+            rendered[key] = self._render_news(broadcast, title, reader)
+        done = rendered[key]
+        if isinstance(done, str):  # the error, logged once
+            self._close(closed, OutboxStatus.FAILED, row, done)
+            return None
+        text, markup = done
+        return Unit(user.id, [row], text, broadcast.photo_file_id, markup)
+
+    def _render_news(
+        self, broadcast: Broadcast, title: str, reader: Reader
+    ) -> tuple[str, dict[str, Any] | None] | str:
+        """(text, reply_markup as JSON), or the reason it cannot be rendered."""
+        try:
+            markup = news_markup(broadcast.link_url, broadcast.link_label, reader)
+            text = news_text(title, broadcast.text, reader)
+        except Exception as error:  # a bad broadcast must not hold back the others
+            log.exception("outbox: cannot render broadcast %s", broadcast.id)
+            return _render_error(error)
+        return text, None if markup is None else markup.model_dump(exclude_none=True)
+
+
+def _render_error(error: Exception) -> str:
+    return f"render: {type(error).__name__}: {error}"

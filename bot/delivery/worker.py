@@ -6,9 +6,17 @@ A long-running task (started by bot.app, or `python -m bot deliver` as its own p
    anything is sent. Rows of blocked users are closed `blocked`, kinds the user turned off
    `skipped`, rows waiting longer than the grace since their not_before `missed`; the rest is
    rendered, one message per user (bot.ui.notifications.render_messages).
-2. **Send** concurrently (at most `delivery_concurrency` in flight), paced (bot.delivery.pacing) at
-   the global rate and one message per second per chat. A 429 pauses every send for `retry_after`
-   and the message is sent again (not an attempt).
+2. **Send** in lanes: the urgent lane (personal alerts: deadlines, results, milestones, launches)
+   before the bulk one (holders' news), whatever their age: claims take urgent rows first, and
+   the claimed units wait in lane order (bot.delivery.lanes). The loop takes a send's pacer token
+   (the global rate, bot.delivery.pacing) BEFORE it picks the unit and starts its task, so no
+   bulk send queues up ahead of an urgent one it has not seen yet; it claims about a second of
+   sending at a time (`rate` units: 30 at 30/s), again once half of it is gone or when wake()
+   says new rows were queued. What is claimed and not yet sent stays near one second of sending
+   (one and a half just after a wake()), so an urgent row queued behind 10,000 news goes out
+   within about a second. One message per second per chat; at most `delivery_concurrency`
+   requests in flight. A 429 pauses every send for `retry_after` and the message is sent again
+   (not an attempt).
 3. **Record** the answers in small batched commits: sent; 403 → the user is marked blocked and all
    their queued rows too; 400 → failed with the reason; 5xx, timeouts and network errors → pending
    again with exponential backoff, failed after `delivery_max_attempts`.
@@ -20,16 +28,18 @@ sent by one worker at a time; after a crash, its claims wait out the lease, then
 A message sent but not yet recorded when the process died is the only possible duplicate:
 duplicates are at most the sends in flight and unrecorded (FLUSH_EVERY) at the kill.
 
-When idle it sleeps until
-the next row is due, at most `delivery_idle_seconds`; `wake()` (called by the scheduler's
-"deliver" job and after an alert scan) cuts the sleep short. Time (`clock`) and idle/pause
-sleeping (`sleep`) are injectable; the pacing itself always uses the event loop's real time.
+When idle it sleeps until the next row is due, at most `delivery_idle_seconds`; `wake()` (called
+by the scheduler's "deliver" job and after an alert scan) cuts the sleep short, or makes a busy
+worker claim at once. The senders' reports of broadcasts are edited alongside
+(bot.delivery.reports). Time (`clock`) and idle/pause sleeping (`sleep`) are injectable; the
+pacing itself always uses the event loop's real time.
 """
 
 import asyncio
+import contextlib
 import logging
 import time
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -48,7 +58,9 @@ from aiogram.exceptions import (
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.delivery.lanes import Ready
 from bot.delivery.pacing import ChatSlots, Pacer, Pause, send_notification
+from bot.delivery.reports import Reports
 from bot.delivery.units import Sorter, Unit
 from bot.domain.alert_times import days_to_go
 from bot.settings import Settings
@@ -63,6 +75,7 @@ Sleep = Callable[[float], Awaitable[Any]]
 FLUSH_EVERY = 0.1  # seconds between result commits while sending (unrecorded sends may repeat)
 FLUSH_SIZE = 200
 RETRY = "retry"
+AHEAD_SECONDS = 1.0  # sending claimed ahead: units claimed and not yet sent
 
 
 @dataclass
@@ -86,8 +99,9 @@ class DeliveryWorker:
         self.bot, self.sessionmaker, self.i18n, self.settings = bot, sessionmaker, i18n, settings
         self.clock, self.sleep = clock, sleep
         self.paid = settings.allow_paid_broadcast
-        rate = settings.paid_broadcast_rate if self.paid else settings.delivery_rate
-        self.pacer = Pacer(rate)
+        self.rate = settings.paid_broadcast_rate if self.paid else settings.delivery_rate
+        self.pacer = Pacer(self.rate)
+        self.ahead = max(2, round(self.rate * AHEAD_SECONDS))
         self.chats = ChatSlots(settings.delivery_per_chat_rate)
         self.pause = Pause()
         self.grace = timedelta(hours=settings.alert_grace_hours)
@@ -100,19 +114,35 @@ class DeliveryWorker:
         self._dry_until = 0.0
         self._wake = asyncio.Event()
         self._stop = asyncio.Event()
+        self._poke = asyncio.Event()  # the main loop is wanted: units to claim, wake(), stop()
+        self._added = asyncio.Event()  # the sender is wanted: units were claimed
         self.lease = timedelta(seconds=settings.delivery_lease_seconds)
         self._held: set[int] = set()  # ids claimed and not yet recorded or released
         self._next_lease_check = 0.0
+        self.reports = Reports(
+            bot,
+            sessionmaker,
+            i18n,
+            settings,
+            clock=clock,
+            turn=self._turn,
+            release=self.chats.release,
+            pause=self.pause,
+            db=self._db,
+            rate=self.rate,
+        )
 
     # --- control
 
     def wake(self) -> None:
         """Look at the outbox now (new rows were queued)."""
         self._wake.set()
+        self._poke.set()
 
     def stop(self) -> None:
         self._stop.set()
         self._wake.set()
+        self._poke.set()
 
     async def recover(self) -> int:
         """Renew this worker's claims and take back those whose lease ended (their worker is
@@ -128,44 +158,101 @@ class DeliveryWorker:
         return count
 
     async def run(self, *, until_empty: bool = False) -> None:
-        """Deliver until stop() (or, with until_empty, until no row is pending or in flight)."""
+        """Deliver until stop() (or, with until_empty, until no row is pending or in flight and
+        every broadcast's report shows its final counts).
+
+        Two coroutines: this loop claims, records and idles; `_send_loop` takes the tokens and
+        starts the sends, so that the database's round trips never hold back the pace.
+        """
         load_kinds()
-        ready: deque[Unit] = deque()
+        ready = Ready(self.chats)
         tasks: set[asyncio.Task[None]] = set()
+        sender = asyncio.create_task(self._send_loop(ready, tasks))
         try:
             while not self._stop.is_set():
                 if time.monotonic() >= self._next_lease_check:
                     await self.recover()
-                if len(ready) < self.settings.delivery_concurrency and self._may_claim():
-                    ready.extend(await self._claim())
-                if ready:
-                    await self._slots.acquire()
-                    task = asyncio.create_task(self._deliver(ready.popleft()))
-                    tasks.add(task)
-                    task.add_done_callback(tasks.discard)
-                elif tasks:
-                    await asyncio.wait(tasks, timeout=FLUSH_EVERY)
+                if self._may_claim(len(ready)):
+                    units = await self._claim(self._claim_size(len(ready)))
+                    if units:
+                        ready.add(units)
+                        self._added.set()
+                if ready or tasks:
+                    await self._attend()
                 else:
                     await self._flush()
                     if not await self._idle(until_empty):
                         return
                 await self._flush(force=False)
+                self.reports.start_if_due()
         finally:
+            sender.cancel()
+            await asyncio.wait([sender])
             await self._shutdown(ready, tasks)
+
+    async def _attend(self) -> None:
+        """While sending: until the sender wants more units, a wake(), or the next flush."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._poke.wait(), FLUSH_EVERY)
+        self._poke.clear()
+
+    async def _send_loop(self, ready: Ready, tasks: set[asyncio.Task[None]]) -> None:
+        """Take a send's turn (a request slot, the end of a 429 pause, a pacer token), THEN the
+        first unit in lane order whose chat is free: the order is decided at the last moment."""
+        while True:
+            now = time.monotonic()
+            if not ready.free(now):
+                self._added.clear()
+                wait = None if not ready else max(0.0, ready.next_free() - now)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._added.wait(), wait)
+                continue
+            await self._slots.acquire()
+            try:
+                while (left := self.pause.left(self.clock())) > 0:
+                    await self.sleep(left)
+                await self.pacer.acquire()
+            except BaseException:
+                self._slots.release()
+                raise
+            unit = ready.pop(time.monotonic())
+            if unit is None:  # a report took the only free chat meanwhile: the token goes unused
+                self._slots.release()
+                continue
+            if len(ready) <= self.ahead // 2:
+                self._poke.set()  # time to claim more
+            task = asyncio.create_task(self._deliver(unit))
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+
+    async def _turn(self, chat_id: int) -> None:
+        """A call outside the lanes (a report) waits for its turn like a send."""
+        await self.chats.turn(chat_id)
+        while (left := self.pause.left(self.clock())) > 0:
+            await self.sleep(left)
+        await self.pacer.acquire()
 
     # --- claiming
 
-    def _may_claim(self) -> bool:
-        return time.monotonic() >= self._dry_until
+    def _may_claim(self, ready: int) -> bool:
+        """Claim when half of the sending claimed ahead is gone, or at once after a wake()."""
+        if time.monotonic() < self._dry_until:
+            return False
+        return ready <= self.ahead // 2 or self._wake.is_set()
 
-    async def _claim(self) -> list[Unit]:
+    def _claim_size(self, ready: int) -> int:
+        return min(self.settings.delivery_batch, max(self.ahead // 2, self.ahead - ready))
+
+    async def _claim(self, limit: int) -> list[Unit]:
         self._wake.clear()  # a wake() from now on is for rows this claim may not see
         async with self._db, self.sessionmaker() as session:
             now = self.clock()
-            rows = await claims.claim_due(session, now, self.settings.delivery_batch)
+            rows = await claims.claim_due(session, now, limit)
             users = await claims.users_by_id(session, (row.user_id for row in rows))
             await self._refresh_figures(session, rows, now)
-            units, closed = self.sorter.sort(rows, users, now)
+            ids = {row.broadcast_id for row in rows if row.broadcast_id is not None}
+            broadcasts = await claims.broadcasts_by_id(session, ids)
+            units, closed = self.sorter.sort(rows, users, now, broadcasts)
             for status, group in closed.items():
                 await claims.finish(session, group.ids, status, now, _reasons(group.reasons))
             await session.commit()
@@ -207,11 +294,15 @@ class DeliveryWorker:
         self._results.append(outcome)
 
     async def _send(self, unit: Unit) -> Outcome:
+        """Send with the token the loop took; a 429's resend waits for the pause and a token."""
         await self.chats.turn(unit.user_id)
+        paced = True
         while True:
-            while (left := self.pause.left(self.clock())) > 0:
-                await self.sleep(left)
-            await self.pacer.acquire()
+            if not paced:
+                while (left := self.pause.left(self.clock())) > 0:
+                    await self.sleep(left)
+                await self.pacer.acquire()
+            paced = False
             if self.pause.left(self.clock()) > 0:
                 continue
             try:
@@ -221,6 +312,8 @@ class DeliveryWorker:
                     unit.text,
                     paid=self.paid,
                     timeout=self.settings.delivery_request_timeout,
+                    photo=unit.photo,
+                    markup=unit.markup,
                 )
                 return Outcome(unit, OutboxStatus.SENT)
             except TelegramRetryAfter as error:
@@ -296,33 +389,42 @@ class DeliveryWorker:
     # --- idling and stopping
 
     async def _idle(self, until_empty: bool) -> bool:
-        """Sleep until the next row is due or wake(); False when until_empty and nothing is left."""
+        """Sleep until the next row is due, the next look at the reports, or wake(); False
+        when until_empty and nothing is left (no row, no report to finish)."""
         async with self.sessionmaker() as session:
             next_due = await claims.next_due(session, self.lease)
-        if next_due is None and until_empty:
+        reports = self.reports
+        if next_due is None and until_empty and not reports.open and not reports.running:
             return False
         if self._stop.is_set():  # stop() came during the read: do not start a sleep
             return True
         wait = self.settings.delivery_idle_seconds
-        if next_due is not None:
-            wait = min(wait, (next_due - self.clock()).total_seconds())
-        if wait <= 0:
+        now = self.clock()
+        for then in (next_due, reports.next_look() if reports.open else None):
+            if then is not None:
+                wait = min(wait, (then - now).total_seconds())
+        if wait <= 0 and reports.running is None:
             self._dry_until = 0.0
             return True
-        waker = asyncio.create_task(self._wake.wait())
-        sleeper: asyncio.Future[Any] = asyncio.ensure_future(self.sleep(wait))
-        await asyncio.wait({waker, sleeper}, return_when=asyncio.FIRST_COMPLETED)
-        for task in (waker, sleeper):
+        waiting: set[asyncio.Future[Any]] = {asyncio.ensure_future(self._wake.wait())}
+        if reports.running is not None:  # its outcome decides what comes next
+            waiting.add(asyncio.ensure_future(asyncio.shield(reports.running)))
+        else:
+            waiting.add(asyncio.ensure_future(self.sleep(wait)))
+        await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+        for task in waiting:
             task.cancel()
         self._dry_until = 0.0
         return True
 
-    async def _shutdown(self, ready: deque[Unit], tasks: set[asyncio.Task[None]]) -> None:
+    async def _shutdown(self, ready: Ready, tasks: set[asyncio.Task[None]]) -> None:
         if tasks:
             await asyncio.gather(*tasks, return_exceptions=True)
         await self._flush()
-        if ready:
-            ids = [i for unit in ready for i in unit.ids]
+        await self.reports.finish()
+        units = ready.drain()
+        if units:
+            ids = [i for unit in units for i in unit.ids]
             async with self._db, self.sessionmaker() as session:
                 await claims.release(session, ids)
                 await session.commit()

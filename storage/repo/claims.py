@@ -7,8 +7,12 @@ from typing import Any
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Campaign, Outbox, OutboxStatus, User
+from storage.models import Broadcast, Campaign, Outbox, OutboxStatus, Priority, User
 from storage.repo.writes import updated
+
+# The outbox's lanes, claimed in this order. One query a lane: ORDER BY priority, not_before
+# made SQLite sort every pending row (it ranged over ix_outbox_status_not_before) at each claim.
+LANES = (Priority.URGENT, Priority.BULK)
 
 
 async def take_back(session: AsyncSession, claimed_before: datetime, keep: Collection[int]) -> int:
@@ -36,17 +40,26 @@ async def renew(session: AsyncSession, ids: Collection[int], now: datetime) -> N
 
 
 async def claim_due(session: AsyncSession, now: datetime, limit: int) -> list[Outbox]:
-    """Mark `sending` every due row of the users behind the `limit` oldest due rows.
+    """Mark `sending` every due row of the users behind the `limit` first due rows: the urgent
+    lane before the bulk one (Outbox.priority), the oldest first within a lane.
 
     A user's rows are all claimed together so that they go out as one message. Rows another
     transaction holds (a user deleting their data) are left for a later claim: on PostgreSQL,
     waiting for them would hold back every other user of the batch (SQLite has one writer).
     """
     due = (Outbox.status == OutboxStatus.PENDING) & (Outbox.not_before <= now)
-    oldest = await session.execute(
-        select(Outbox.user_id).where(due).order_by(Outbox.not_before, Outbox.id).limit(limit)
-    )
-    user_ids = list(dict.fromkeys(oldest.scalars()))
+    user_ids: list[int] = []
+    for lane in LANES:  # one indexed range a lane (ix_outbox_status_priority_not_before)
+        first = await session.execute(
+            select(Outbox.user_id)
+            .where(due, Outbox.priority == lane)
+            .order_by(Outbox.not_before, Outbox.id)
+            .limit(limit - len(user_ids))
+        )
+        user_ids.extend(first.scalars())
+        if len(user_ids) >= limit:
+            break
+    user_ids = list(dict.fromkeys(user_ids))
     if not user_ids:
         return []
     free = select(Outbox.id).where(due, Outbox.user_id.in_(user_ids))
@@ -173,3 +186,18 @@ async def campaign_figures(
         }
         for row in rows
     }
+
+
+async def broadcasts_by_id(
+    session: AsyncSession, broadcast_ids: Iterable[int]
+) -> dict[int, tuple[Broadcast, str]]:
+    """These broadcasts with their campaign's title (a deleted campaign took its broadcasts)."""
+    ids = list(set(broadcast_ids))
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(Broadcast, Campaign.title)
+        .join(Campaign, Campaign.id == Broadcast.campaign_id)
+        .where(Broadcast.id.in_(ids))
+    )
+    return {broadcast.id: (broadcast, title) for broadcast, title in rows}
