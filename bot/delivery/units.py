@@ -1,14 +1,15 @@
 """Claimed rows sorted into messages: one per user (several only past Telegram's length), in
 the user's language and the bot's time zone; rows not to send are closed with their reason.
 
-A broadcast's row (a holder's news: Outbox.broadcast_id) is always a message of its own, never
-grouped with the user's alerts: the broadcast's text under its campaign's name, as a photo's
-caption when it has a photo, with its link button (bot.ui.broadcasts, the preview's rendering).
+A broadcast's row (a holder's news, a coordinator's announcement: Outbox.broadcast_id) is always
+a message of its own, never grouped with the user's alerts: the broadcast's text under its
+campaign's or operation's name, as a photo's caption when it has a photo, with its link button
+(bot.ui.broadcasts, bot.ui.announcements: the previews' rendering).
 """
 
 import logging
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,14 +18,20 @@ from aiogram.utils.i18n import I18n
 
 from bot.i18n import pick_locale
 from bot.settings import Settings
+from bot.ui.announcements import announcement_text
 from bot.ui.broadcasts import news_markup, news_text
 from bot.ui.notifications import Reader, render_item, render_messages, wanted
 from storage.models import Broadcast, Outbox, OutboxStatus, User
 
 log = logging.getLogger(__name__)
 
-# A claim's broadcasts by id, with their campaign's title (storage.repo.claims.broadcasts_by_id).
+# A claim's broadcasts by id, with their name (storage.repo.claims.broadcasts_by_id).
 Broadcasts = Mapping[int, tuple[Broadcast, str]]
+# How each kind of broadcast renders: its name as a header, then the author's text.
+HEADED: dict[str, Callable[[str, str, Reader], str]] = {
+    "news": news_text,
+    "announcement": announcement_text,
+}
 
 
 @dataclass
@@ -114,7 +121,7 @@ class Sorter:
         if row.broadcast_id is not None:
             found = broadcasts.get(row.broadcast_id)
             if found is None:
-                return OutboxStatus.SKIPPED, "broadcast gone (its campaign was deleted)"
+                return OutboxStatus.SKIPPED, "broadcast gone (campaign or operation deleted)"
             if found[0].cancelled_at is not None:
                 return OutboxStatus.SKIPPED, "broadcast cancelled"
         if now - row.not_before > self.grace:
@@ -154,7 +161,7 @@ class Sorter:
         reader = self._reader(user)
         key = (broadcast.id, reader.locale)
         if key not in rendered:
-            rendered[key] = self._render_news(broadcast, title, reader)
+            rendered[key] = self._render_broadcast(broadcast, title, reader)
         done = rendered[key]
         if isinstance(done, str):  # the error, logged once
             self._close(closed, OutboxStatus.FAILED, row, done)
@@ -162,13 +169,13 @@ class Sorter:
         text, markup = done
         return Unit(user.id, [row], text, broadcast.photo_file_id, markup)
 
-    def _render_news(
+    def _render_broadcast(
         self, broadcast: Broadcast, title: str, reader: Reader
     ) -> tuple[str, dict[str, Any] | None] | str:
         """(text, reply_markup as JSON), or the reason it cannot be rendered."""
         try:
             markup = news_markup(broadcast.link_url, broadcast.link_label, reader)
-            text = news_text(title, broadcast.text, reader)
+            text = HEADED[broadcast.kind](title, broadcast.text, reader)
         except Exception as error:  # a bad broadcast must not hold back the others
             log.exception("outbox: cannot render broadcast %s", broadcast.id)
             return _render_error(error)

@@ -1,4 +1,4 @@
-"""The sender's report of a broadcast: one message, edited as its rows go out.
+"""The sender's report of a broadcast (news, an announcement): one message, edited as it goes.
 
 While sending: a gauge, sent / blocked / failed, the time left at the worker's rate, and how many
 wait for the end of their quiet hours; once no row is left to send, the same with the final

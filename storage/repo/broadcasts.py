@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Broadcast, Campaign, Follow, Outbox, OutboxStatus, User
+from storage.models import Broadcast, Campaign, Follow, Operation, Outbox, OutboxStatus, User
 from storage.repo.writes import updated
 
 # What queueing one follower's row needs: quiet hours and digest (bot.domain.quiet_hours).
@@ -43,18 +43,20 @@ async def queued(session: AsyncSession, broadcast_id: int) -> int:
 
 
 async def open_reports(session: AsyncSession) -> Sequence[Any]:
-    """Queued broadcasts whose sender's report does not show its final counts yet, with their
-    campaign's title and their author's language."""
+    """Queued broadcasts whose sender's report does not show its final counts yet, with the name
+    they go out under (their campaign's title, their operation's name) and their author's
+    language."""
     result = await session.execute(
         select(
             Broadcast.id,
             Broadcast.report_chat_id,
             Broadcast.report_message_id,
-            Campaign.title,
+            func.coalesce(Campaign.title, Operation.name, "").label("title"),
             User.locale,
             User.language_code,
         )
-        .join(Campaign, Campaign.id == Broadcast.campaign_id)
+        .outerjoin(Campaign, Campaign.id == Broadcast.campaign_id)
+        .outerjoin(Operation, Operation.id == Broadcast.operation_id)
         .outerjoin(User, User.id == Broadcast.author_id)
         .where(
             Broadcast.report_chat_id.is_not(None),

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Broadcast, Campaign, Outbox, OutboxStatus, Priority, User
+from storage.models import Broadcast, Campaign, Operation, Outbox, OutboxStatus, Priority, User
 from storage.repo.writes import updated
 
 # The outbox's lanes, claimed in this order. One query a lane: ORDER BY priority, not_before
@@ -191,13 +191,15 @@ async def campaign_figures(
 async def broadcasts_by_id(
     session: AsyncSession, broadcast_ids: Iterable[int]
 ) -> dict[int, tuple[Broadcast, str]]:
-    """These broadcasts with their campaign's title (a deleted campaign took its broadcasts)."""
+    """These broadcasts with the name they go out under: their campaign's title (news) or their
+    operation's name (announcements). Deleting either took its broadcasts with it."""
     ids = list(set(broadcast_ids))
     if not ids:
         return {}
     rows = await session.execute(
-        select(Broadcast, Campaign.title)
-        .join(Campaign, Campaign.id == Broadcast.campaign_id)
+        select(Broadcast, func.coalesce(Campaign.title, Operation.name))
+        .outerjoin(Campaign, Campaign.id == Broadcast.campaign_id)
+        .outerjoin(Operation, Operation.id == Broadcast.operation_id)
         .where(Broadcast.id.in_(ids))
     )
-    return {broadcast.id: (broadcast, title) for broadcast, title in rows}
+    return {broadcast.id: (broadcast, name or "") for broadcast, name in rows}
