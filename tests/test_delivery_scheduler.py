@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.delivery.cli import print_counts
 from bot.delivery.scheduler import Scheduler, alert_scan
+from bot.domain.gazetteer import Gazetteer
 from bot.settings import Settings
 from storage.repo import claims
 from tests.delivery_helpers import SkipClock, add_users, queue
@@ -19,12 +20,12 @@ async def test_jobs_have_fixed_ids_and_defaults(
     scheduler = Scheduler(settings, sessionmaker, lambda: woken.append(True))
     scheduler.start(scan_now=False)
     try:
-        assert scheduler.job_ids() == ["alert_scan", "deliver", "retention"]
+        assert scheduler.job_ids() == ["alert_scan", "deliver", "new_nearby", "retention"]
         for job in scheduler.scheduler.get_jobs():
             assert (job.coalesce, job.max_instances, job.misfire_grace_time) == (True, 1, 120)
         # Rebuilt at start-up with replace_existing: adding them again does not duplicate them.
         scheduler.add_jobs()
-        assert scheduler.job_ids() == ["alert_scan", "deliver", "retention"]
+        assert scheduler.job_ids() == ["alert_scan", "deliver", "new_nearby", "retention"]
     finally:
         scheduler.shutdown()
 
@@ -65,3 +66,17 @@ async def test_outbox_command_counts_by_status_and_kind(
     assert out[2].split() == ["pending", "text", "1"]
     assert out[3].split() == ["sent", "text", "1"]
     assert out[4] == text("cli.outbox.totals", totals="pending 2, sent 1")
+
+
+async def test_with_the_gazetteer_announcements_are_queued_every_minute(
+    sessionmaker: async_sessionmaker[AsyncSession], gazetteer: Gazetteer
+) -> None:
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    scheduler = Scheduler(settings, sessionmaker, lambda: None, gazetteer=gazetteer)
+    scheduler.start(scan_now=False)
+    try:
+        job = scheduler.scheduler.get_job("announcements")
+        assert job is not None and job.trigger.interval.total_seconds() == 60
+        assert job.args[1:4] == (sessionmaker, settings, gazetteer)
+    finally:
+        scheduler.shutdown()

@@ -10,6 +10,9 @@ missed runs into one, allow one instance at a time and a misfire grace period.
 - "platform_sync" (every minute, when the scheduler has the gazetteer):
   `bot.imports.sync.sync_due` reads the operations whose sync source was last tried
   `sync_minutes` ago from their platform, a transaction a page; then the worker is woken.
+- "announcements" (every minute, when the scheduler has the gazetteer) and "new_nearby" (every
+  `alert_scan_minutes`): bot.delivery.operation_jobs queues the scheduled announcements and the
+  reminders due, and "new near you" for the campaigns that started; then the worker is woken.
 - "deliver" (every `delivery_idle_seconds`): wakes the long-running DeliveryWorker task, which
   also wakes itself when the next row is due; the job is a safety net, never a second sender.
 
@@ -28,6 +31,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.delivery.alerts import ScanReport, scan
+from bot.delivery.operation_jobs import ANNOUNCEMENTS_EVERY, announcements_tick, new_nearby_tick
 from bot.delivery.retention import RetentionReport, sweep
 from bot.domain.clock import Clock
 from bot.domain.gazetteer import Gazetteer
@@ -152,6 +156,31 @@ class Scheduler:
                 replace_existing=True,
                 args=(platform_sync, self.sessionmaker, s, self.gazetteer, self.clock, self.wake),
             )
+            self.scheduler.add_job(
+                self._run,
+                "interval",
+                seconds=ANNOUNCEMENTS_EVERY.total_seconds(),
+                id="announcements",
+                name="announcements",
+                replace_existing=True,
+                args=(
+                    announcements_tick,
+                    self.sessionmaker,
+                    s,
+                    self.gazetteer,
+                    self.clock,
+                    self.wake,
+                ),
+            )
+        self.scheduler.add_job(
+            self._run,
+            "interval",
+            minutes=s.alert_scan_minutes,
+            id="new_nearby",
+            name="new_nearby",
+            replace_existing=True,
+            args=(new_nearby_tick, self.sessionmaker, s, self.clock, self.wake),
+        )
         self.scheduler.add_job(
             self._run,
             "interval",
