@@ -36,6 +36,8 @@ bench: $(STAMP) ## the benchmarks (about 10 minutes); each prints its figures as
 	$(BIN)/python bench/webhook.py
 	$(BIN)/python bench/announce.py
 	$(BIN)/python bench/scoreboard.py
+	$(BIN)/python bench/news.py
+	$(BIN)/python bench/priority.py
 	$(BIN)/python bench/delivery.py --paid
 	$(BIN)/python bench/delivery.py
 

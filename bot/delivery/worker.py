@@ -5,7 +5,8 @@ A long-running task (started by bot.app, or `python -m bot deliver` as its own p
 1. **Claim** the due rows of the oldest due users (status `sending`, claimed_at) and commit BEFORE
    anything is sent. Rows of blocked users are closed `blocked`, kinds the user turned off
    `skipped`, rows waiting longer than the grace since their not_before `missed`; the rest is
-   rendered, one message per user (bot.ui.notifications.render_messages).
+   rendered, one message per user (bot.ui.notifications.render_messages), and one per
+   broadcast's row (a holder's news, a coordinator's announcement: bot.delivery.units).
 2. **Send** in lanes: the urgent lane (personal alerts: deadlines, results, milestones, launches)
    before the bulk one (holders' news), whatever their age: claims take urgent rows first, and
    the claimed units wait in lane order (bot.delivery.lanes). The loop takes a send's pacer token
@@ -170,6 +171,8 @@ class DeliveryWorker:
         sender = asyncio.create_task(self._send_loop(ready, tasks))
         try:
             while not self._stop.is_set():
+                if sender.done():  # it failed: its error stops the worker, as this loop's would
+                    await sender
                 if time.monotonic() >= self._next_lease_check:
                     await self.recover()
                 if self._may_claim(len(ready)):
