@@ -180,6 +180,7 @@ class DeliveryWorker:
                     if units:
                         ready.add(units)
                         self._added.set()
+                self.reports.start_if_due()
                 if ready or tasks:
                     await self._attend()
                 else:
@@ -187,7 +188,6 @@ class DeliveryWorker:
                     if not await self._idle(until_empty):
                         return
                 await self._flush(force=False)
-                self.reports.start_if_due()
         finally:
             sender.cancel()
             await asyncio.wait([sender])
@@ -403,7 +403,7 @@ class DeliveryWorker:
             return True
         wait = self.settings.delivery_idle_seconds
         now = self.clock()
-        for then in (next_due, reports.next_look() if reports.open else None):
+        for then in (next_due, (reports.next_look() or now) if reports.open else None):
             if then is not None:
                 wait = min(wait, (then - now).total_seconds())
         if wait <= 0 and reports.running is None:
