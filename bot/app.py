@@ -21,9 +21,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.delivery.scheduler import Scheduler
 from bot.delivery.worker import DeliveryWorker
 from bot.domain.gazetteer import Gazetteer
-from bot.factory import create_bot, create_dispatcher, set_commands
+from bot.factory import create_bot, create_dispatcher
 from bot.i18n import create_i18n
 from bot.intake import Poller, UpdateRunner, webhook_handler
+from bot.menus import set_commands
 from bot.settings import Settings
 from storage.db import create_engine, create_sessionmaker, migrate
 

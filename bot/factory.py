@@ -1,4 +1,4 @@
-"""Factories: the Bot, the Dispatcher with its middlewares and routers, the command menus."""
+"""Factories: the Bot, and the Dispatcher with its middlewares and routers."""
 
 from collections.abc import Callable
 from datetime import datetime
@@ -9,13 +9,13 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.memory import MemoryStorage
-from aiogram.types import BotCommand, BotCommandScopeDefault
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 import handlers
 from bot.domain.gazetteer import Gazetteer
 from bot.i18n import UserLocaleMiddleware
+from bot.menus import RoleMenus
 from bot.middlewares import (
     CommitBeforeSending,
     DbSessionMiddleware,
@@ -25,10 +25,8 @@ from bot.middlewares import (
 )
 from bot.readmodels.sync import ReadModels
 from bot.readmodels.user_cache import sqlite_reader
-from bot.settings import LOCALES, Settings
+from bot.settings import Settings
 from storage.models import utcnow
-
-COMMANDS = ("nearby", "search", "following", "settings", "help", "privacy", "mydata", "forget")
 
 
 def create_bot(settings: Settings, token: str | None = None) -> Bot:
@@ -73,17 +71,7 @@ def create_dispatcher(
             read_models, settings.default_radius_km, settings.default_locale, settings.admin_ids
         )
     )
+    dp.update.outer_middleware(RoleMenus(i18n, settings.default_locale))
     UserLocaleMiddleware(i18n).setup(dp)
     dp.include_routers(*handlers.routers())
     return dp
-
-
-async def set_commands(bot: Bot, i18n: I18n) -> None:
-    """Register the command menu in each language, and the default language for the rest."""
-    for code in (None, *LOCALES):
-        locale = code or i18n.default_locale
-        commands = [
-            BotCommand(command=name, description=i18n.gettext(f"command.{name}", locale=locale))
-            for name in COMMANDS
-        ]
-        await bot.set_my_commands(commands, scope=BotCommandScopeDefault(), language_code=code)

@@ -50,9 +50,17 @@ async def cmd_start(
     await ask_place(message, state)
 
 
-async def cmd_help(message: Message) -> None:
-    """User sends /help → bot lists what it can do."""
-    await message.answer(_("help.text"))
+HELP_BY_ROLE = (
+    ("holder", "help.holder"),
+    ("coordinator", "help.coordinator"),
+    ("admin", "help.admin"),
+)
+
+
+async def cmd_help(message: Message, roles: frozenset[str] = frozenset()) -> None:
+    """User sends /help → bot lists what it can do, with the commands of their roles."""
+    parts = [_("help.text")] + [_(key) for role, key in HELP_BY_ROLE if role in roles]
+    await message.answer("\n\n".join(parts))
 
 
 async def on_unknown_text(message: Message) -> None:

@@ -11,8 +11,9 @@ from aiogram.utils.i18n import I18n
 
 from bot.devtools.fakeapi import FakeBotAPI, parse_html
 from bot.domain.gazetteer import Gazetteer
-from bot.factory import create_bot, create_dispatcher, set_commands
+from bot.factory import create_bot, create_dispatcher
 from bot.intake import Poller, UpdateRunner
+from bot.menus import set_commands
 from bot.settings import Settings
 from storage.db import create_engine, create_sessionmaker
 

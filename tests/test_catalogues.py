@@ -9,7 +9,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 from bot.domain.campaigns import CATEGORY_FILTERS, STATUS_FILTERS
-from bot.factory import COMMANDS
+from bot.menus import COMMANDS, ROLE_COMMANDS
 from bot.settings import LOCALES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,6 +35,7 @@ def used_keys() -> set[str]:
     keys |= {f"category.{code}" for code in CATEGORY_FILTERS if code != "*"}
     keys |= {f"status_filter.{code}" for code in STATUS_FILTERS}
     keys |= {f"command.{name}" for name in COMMANDS}
+    keys |= {f"command.{name}" for _role, names in ROLE_COMMANDS for name in names}
     return keys
 
 

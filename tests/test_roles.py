@@ -12,6 +12,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.domain.gazetteer import Gazetteer
+from bot.menus import commands_for
 from storage.models import User
 from tests.e2e import Harness, plain, start_harness
 
@@ -21,7 +22,10 @@ HOLDER = 79
 
 @pytest.fixture
 async def gated(db_url: str, gazetteer: Gazetteer, i18n: I18n) -> AsyncIterator[Harness]:
-    harness, close = await start_harness(db_url, gazetteer, i18n, admin_ids=[ADMIN])
+    # read_model_max_age=0: a role written from outside is seen at the next update.
+    harness, close = await start_harness(
+        db_url, gazetteer, i18n, admin_ids=[ADMIN], read_model_max_age=0
+    )
     for name in ("coordinator", "holder"):
         [router] = [r for r in harness.dp.sub_routers if r.name == name]
         router.include_router(probe(name))
@@ -67,3 +71,47 @@ async def test_a_role_package_opens_only_to_its_role(
     role = command.removeprefix("/probe_")
     expected = f"{role} door open" if opens else chat.t("unknown.text")
     assert plain(reply["text"]) == expected
+
+
+@pytest.mark.parametrize(
+    ("user_id", "sections"),
+    [
+        (78, ["help.text"]),
+        (HOLDER, ["help.text", "help.holder"]),
+        (ADMIN, ["help.text", "help.holder", "help.coordinator", "help.admin"]),
+    ],
+)
+async def test_help_lists_the_commands_of_ones_roles(
+    gated: Harness,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    user_id: int,
+    sections: list[str],
+) -> None:
+    chat = gated.chat(user_id)
+    await chat.send("/start")
+    if user_id == HOLDER:
+        async with sessionmaker() as session:
+            await session.execute(update(User).where(User.id == HOLDER).values(holder=True))
+            await session.commit()
+    [reply] = await chat.send("/help")
+    assert reply["text"] == "\n\n".join(chat.t(key) for key in sections)
+
+
+async def test_a_role_gives_its_own_command_menu_and_takes_it_back(
+    gated: Harness, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    chat = gated.chat(HOLDER, "en")
+    scope = {"type": "chat", "chat_id": HOLDER}
+    await chat.send("/start")
+    assert gated.fake.commands_for(scope) == []  # a resident has the default menu
+    for holder, expected in ((True, commands_for({"resident", "holder"})), (False, None)):
+        async with sessionmaker() as session:
+            await session.execute(update(User).where(User.id == HOLDER).values(holder=holder))
+            await session.commit()
+        await chat.send("/help")
+        menu = gated.fake.commands_for(scope)
+        if expected is None:
+            assert menu == []
+        else:
+            assert [c["command"] for c in menu] == expected
+            assert menu[0] == {"command": "myprojects", "description": chat.t("command.myprojects")}

@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING
 
 from bot.devtools.fakeapi import FakeBotAPI
 from bot.devtools.sandbox_chat import Out, SandboxChat, StdinReader, sandbox_language
-from bot.factory import set_commands
 from bot.i18n import create_i18n
 from bot.intake import Poller
+from bot.menus import set_commands
 from bot.settings import Settings
 
 if TYPE_CHECKING:
