@@ -20,6 +20,7 @@ from bot.domain import reminders
 from bot.ui import formatting
 from bot.ui.broadcasts import CAPTION_LIMIT, TEXT_LIMIT
 from bot.ui.callbacks import RowId
+from bot.ui.cards import telegram_length
 from bot.ui.notifications import Reader
 from bot.ui.progress import locale
 
@@ -68,12 +69,7 @@ def announcement_text(name: str, body_html: str, reader: Reader) -> str:
 def announcement_fits(name: str, body_html: str, has_photo: bool, reader: Reader) -> bool:
     """It fits one message (a caption when it has a photo) for this reader."""
     limit = CAPTION_LIMIT if has_photo else TEXT_LIMIT
-    return length(announcement_text(name, body_html, reader)) <= limit
-
-
-def length(html_text: str) -> int:
-    # An upper bound: tags do not count towards Telegram's limit.
-    return len(html_text.encode("utf-16-le")) // 2
+    return telegram_length(announcement_text(name, body_html, reader)) <= limit
 
 
 # --- what coordinators read ---------------------------------------------------------------------
