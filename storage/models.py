@@ -331,8 +331,8 @@ class Holder(Base):
 
 
 class Invitation(Base):
-    """A single-use deep link that makes its opener a holder of a campaign (`role` "holder") or,
-    later, a coordinator. Only the token's SHA-256 is stored."""
+    """A single-use deep link that makes its opener a holder of a campaign (`role` "holder") or a
+    coordinator of an operation (`role` "coordinator"). Only the token's SHA-256 is stored."""
 
     __tablename__ = "invitations"
 
@@ -341,6 +341,10 @@ class Invitation(Base):
     role: Mapped[str] = mapped_column(String(20), default="holder")
     campaign_id: Mapped[int | None] = mapped_column(
         ForeignKey("campaigns.id", ondelete="CASCADE"), index=True
+    )
+    # A coordinator's invitation (role "coordinator") names its operation.
+    operation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("operations.id", ondelete="CASCADE"), index=True
     )
     created_by: Mapped[int | None] = mapped_column(BigInteger)  # None: the command line
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

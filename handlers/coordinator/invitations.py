@@ -1,7 +1,7 @@
 """Coordinators invited by a link: an admin makes a single-use link for an operation (from its
 card); whoever opens it (`/start h_<token>`, handled by handlers.invitations) is appointed and
-assigned to that operation. Same tokens as holders' invitations (storage.repo.invitations); the
-operation is named in the invitation's role (storage.repo.operations.coordinator_role)."""
+assigned to that operation. Same tokens as holders' invitations (storage.repo.invitations), with
+role "coordinator" and the operation's id."""
 
 from datetime import datetime
 from html import escape
@@ -36,7 +36,8 @@ async def invite(
         created_by=user.id,
         now=now,
         days=settings.invitation_days,
-        role=operations.coordinator_role(operation.id),
+        role=operations.COORDINATOR_ROLE,
+        operation_id=operation.id,
     )
     me = await bot.me()
     await message.answer(
@@ -53,8 +54,10 @@ async def claim_coordinator(
 ) -> None:
     """The opener of a coordinator's link becomes a coordinator of its operation, or is told why
     not (unknown, expired, used, revoked); nothing changes then."""
-    operation_id = operations.invited_operation(invitation.role)
+    operation_id = invitation.operation_id
     operation = await operations.get(session, operation_id) if operation_id else None
+    if invitation.role != operations.COORDINATOR_ROLE:
+        operation = None
     if operation is None:
         await message.answer(_("invite.unknown"))
         return

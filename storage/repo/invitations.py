@@ -41,6 +41,7 @@ async def create(
     now: datetime,
     days: int,
     role: str = "holder",
+    operation_id: int | None = None,
 ) -> tuple[str, Invitation]:
     """A new invitation; returns its token (never stored) and the row."""
     token = secrets.token_urlsafe(TOKEN_BYTES)
@@ -48,6 +49,7 @@ async def create(
         token_hash=token_hash(token),
         role=role,
         campaign_id=campaign_id,
+        operation_id=operation_id,
         created_by=created_by,
         created_at=now,
         expires_at=now + timedelta(days=days),

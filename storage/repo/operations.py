@@ -224,21 +224,7 @@ async def attach(session: AsyncSession, operation_id: int, communes: Collection[
 
 # --- invitations --------------------------------------------------------------------------------
 
-# A coordinator's invitation names its operation in its role ("coordinator:12"): the invitations
-# table has a campaign column only (an operation_id column would say it better).
 COORDINATOR_ROLE = "coordinator"
-
-
-def coordinator_role(operation_id: int) -> str:
-    return f"{COORDINATOR_ROLE}:{operation_id}"
-
-
-def invited_operation(role: str) -> int | None:
-    """The operation of a coordinator's invitation, None for any other role."""
-    prefix, _, number = role.partition(":")
-    if prefix != COORDINATOR_ROLE or not number.isascii() or not number.isdigit():
-        return None
-    return int(number)
 
 
 async def join(session: AsyncSession, user_id: int, operation_id: int) -> None:

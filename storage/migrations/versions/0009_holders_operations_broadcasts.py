@@ -83,6 +83,7 @@ def upgrade() -> None:
         sa.Column("token_hash", sa.String(length=64), nullable=False),
         sa.Column("role", sa.String(length=20), nullable=False),
         sa.Column("campaign_id", sa.Integer(), nullable=True),
+        sa.Column("operation_id", sa.Integer(), nullable=True),
         sa.Column("created_by", sa.BigInteger(), nullable=True),
         sa.Column("created_at", UTC(), nullable=False),
         sa.Column("expires_at", UTC(), nullable=False),
@@ -93,10 +94,15 @@ def upgrade() -> None:
             ["campaign_id"], ["campaigns.id"],
             name="fk_invitations_campaign_id_campaigns", ondelete="CASCADE",
         ),
+        sa.ForeignKeyConstraint(
+            ["operation_id"], ["operations.id"],
+            name="fk_invitations_operation_id_operations", ondelete="CASCADE",
+        ),
         sa.PrimaryKeyConstraint("id", name="pk_invitations"),
         sa.UniqueConstraint("token_hash", name="uq_invitations_token_hash"),
     )  # fmt: skip
     op.create_index("ix_invitations_campaign_id", "invitations", ["campaign_id"])
+    op.create_index("ix_invitations_operation_id", "invitations", ["operation_id"])
     op.create_table(
         "broadcasts",
         sa.Column("id", sa.Integer(), nullable=False),
