@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.delivery.operation_jobs import announcements_tick
 from bot.domain.gazetteer import Gazetteer
 from storage.models import Broadcast, Outbox, User
+from storage.repo import announcements as repo
 from tests.e2e import Harness
 from tests.operations_helpers import add_operation
 
@@ -89,3 +90,16 @@ async def run_job(
     """The scheduler's "announcements" job at `at`: broadcasts queued."""
     harness.clock.now = at
     return await announcements_tick(sessionmaker, harness.settings, gazetteer, harness.clock)
+
+
+async def scheduled(
+    sessionmaker: async_sessionmaker[AsyncSession], operation_id: int, send_at: datetime
+) -> int:
+    """An announcement of the operation scheduled by COORDINATOR; its id."""
+    async with sessionmaker() as session:
+        broadcast = await repo.create(
+            session, operation_id=operation_id, author_id=COORDINATOR, text="Prévue",
+            send_at=send_at, report_chat_id=COORDINATOR,
+        )  # fmt: skip
+        await session.commit()
+        return broadcast.id

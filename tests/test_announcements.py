@@ -3,11 +3,14 @@ button), previewed exactly as residents will see it with its reach, scheduled, k
 restart, queued once for the consenting residents of the territory only; edited and cancelled
 before they go out."""
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 from aiogram.utils.i18n import I18n
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.delivery.announcements import queue_due
 from bot.domain.gazetteer import Gazetteer
 from bot.ui import formatting
 from bot.ui.announcements import announcement_text
@@ -20,9 +23,10 @@ from tests.announcement_helpers import (
     announcements,
     rows_of,
     run_job,
+    scheduled,
     seed,
 )
-from tests.e2e import Chat, button_labels, buttons, plain, start_harness
+from tests.e2e import Chat, Harness, button_labels, buttons, plain, start_harness
 from tests.holder_helpers import send_raw
 from tests.operations_helpers import ADMIN
 
@@ -159,3 +163,25 @@ async def test_edited_then_cancelled_before_it_goes_out(
         assert await rows_of(sessionmaker, "announcement") == []
     finally:
         await close()
+
+
+async def test_two_processes_queue_a_due_announcement_once(
+    harness: Harness, sessionmaker: async_sessionmaker[AsyncSession], gazetteer: Gazetteer
+) -> None:
+    loire, _oze = await seed(harness, sessionmaker, gazetteer)
+    await scheduled(sessionmaker, loire, SEND_AT)
+
+    async def scheduler_process() -> int:
+        async with sessionmaker() as session:
+            queued = await queue_due(session, SEND_AT, TZ, gazetteer)
+            await session.commit()
+            return len(queued)
+
+    results = await asyncio.gather(scheduler_process(), scheduler_process(), return_exceptions=True)
+    # One queues it. The other finds it claimed (PostgreSQL: its UPDATE waits for the first
+    # commit, then matches nothing), or, on SQLite, may be refused its write ("database is
+    # locked": its read predates the first commit) and rolls back: never a second queueing.
+    assert results.count(1) == 1
+    [other] = [r for r in results if r != 1]
+    assert other == 0 or isinstance(other, OperationalError)
+    assert [r.user_id for r in await rows_of(sessionmaker, "announcement")] == REACHED

@@ -13,8 +13,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.domain.gazetteer import Gazetteer
 from bot.ui.announcements import AnnounceItem, AnnounceMenu, AnnounceStep, ReminderToggle
 from storage.models import Broadcast, Operation, Outbox, User
-from storage.repo import announcements, operations
-from tests.announcement_helpers import COORDINATOR, INSIDE_YES, OTHER_COORDINATOR, seed
+from storage.repo import operations
+from tests.announcement_helpers import (
+    COORDINATOR,
+    INSIDE_YES,
+    OTHER_COORDINATOR,
+    scheduled,
+    seed,
+)
 from tests.e2e import Chat, Harness
 from tests.operations_helpers import admin_bot
 from tests.test_announcements import SEND_AT, compose
@@ -26,16 +32,6 @@ HOLDER = 820
 async def bot(db_url: str, gazetteer: Gazetteer, i18n: I18n) -> AsyncIterator[Harness]:
     async for harness in admin_bot(db_url, gazetteer, i18n):
         yield harness
-
-
-async def scheduled(sessionmaker: async_sessionmaker[AsyncSession], operation_id: int) -> int:
-    async with sessionmaker() as session:
-        broadcast = await announcements.create(
-            session, operation_id=operation_id, author_id=COORDINATOR, text="Prévue",
-            send_at=SEND_AT, report_chat_id=COORDINATOR,
-        )  # fmt: skip
-        await session.commit()
-        return broadcast.id
 
 
 async def snapshot(sessionmaker: async_sessionmaker[AsyncSession]) -> dict[str, Any]:
@@ -81,7 +77,7 @@ async def test_everything_is_refused_to_others_and_nothing_changes(
     bot: Harness, sessionmaker: async_sessionmaker[AsyncSession], gazetteer: Gazetteer
 ) -> None:
     loire, _oze = await seed(bot, sessionmaker, gazetteer)
-    broadcast_id = await scheduled(sessionmaker, loire)
+    broadcast_id = await scheduled(sessionmaker, loire, SEND_AT)
     async with sessionmaker() as session:
         session.add(User(id=HOLDER, holder=True, lat=47.39, lon=0.69, commune_insee="37261"))
         await session.commit()
