@@ -149,7 +149,10 @@ async def test_the_platform_down_for_an_hour_then_back(
 
 
 async def test_a_cancelled_campaign_is_told_once_and_said_on_its_card(
-    harness: Harness, platform: Platform, fake: FakeUlule
+    harness: Harness,
+    platform: Platform,
+    fake: FakeUlule,
+    sessionmaker: async_sessionmaker[AsyncSession],
 ) -> None:
     chat = harness.chat(7003, "en")
     await follow_first(chat)
@@ -164,3 +167,8 @@ async def test_a_cancelled_campaign_is_told_once_and_said_on_its_card(
     assert len(messages) == 1
     assert chat.t("alert.cancelled", title="Exp3D") in messages[0]["text"]
     assert chat.t("card.cancelled") in await card(chat, await platform.campaign_id())
+    # Ended at its cancellation: no longer among the live campaigns near the resident.
+    async with sessionmaker() as session:
+        await harness.dp["read_models"].refresh(session)
+    listing = (await chat.send("/nearby"))[-1]
+    assert "Exp3D" not in listing["text"]

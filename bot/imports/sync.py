@@ -12,7 +12,9 @@ asked). For each project, by (source "ulule", external id), read in bulk:
   operation's territory (the gazetteer); one that cannot be placed so (an unknown or ambiguous
   city, another country) is listed in `unplaced_projects` for the coordinators to place by hand.
 - a project the platform cancelled is marked `cancelled_at` and its followers are told once (an
-  urgent "cancelled" alert); its figures no longer change.
+  urgent "cancelled" alert); its figures no longer change, and it ends then (`ends_at`), so that
+  lists of live and upcoming campaigns, in memory or in SQL, leave it out with no filter of
+  their own.
 
 When the platform cannot be read (retries spent), the run stops there: what earlier pages wrote
 stays, the rest keeps its last figures, and the operation records `sync_error` and
@@ -223,13 +225,14 @@ async def _refresh(
     report: SyncReport,
 ) -> None:
     """A known campaign takes the project's texts, dates and figures."""
-    _texts(campaign, project, page.gazetteer)
     if campaign.operation_id is None:
         campaign.operation_id = target.id
     if campaign.cancelled_at is not None:
-        return  # cancelled: its figures stay as they were
+        return  # cancelled: its texts, dates and figures stay as they were
+    _texts(campaign, project, page.gazetteer)
     if project.cancelled:
         campaign.cancelled_at = page.now
+        campaign.ends_at = min(campaign.ends_at, page.now)
         page.cancelled.append(campaign)
         report.cancelled += 1
         return
