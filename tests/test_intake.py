@@ -49,18 +49,20 @@ async def test_a_chats_updates_are_handled_in_order(harness: Harness) -> None:
     texts = [plain(m["text"]) for m in chat.messages[before:]]
     assert texts[0] == chat.t("place.saved", place="Tours")
     assert chat.t("place.ask") not in texts
-    assert len(texts) == 3  # saved, the radius question, then the list
+    assert len(texts) == 4  # saved, the consent question, the radius question, then the list
+    assert texts[-1] == chat.t("nearby.empty", radius=25)
 
 
 async def test_a_write_is_committed_before_the_bot_waits_on_telegram(
     harness: Harness, db_url: str
 ) -> None:
-    """While the reply to a place is on its way to Telegram (3 s here), the place is already in
+    """While the reply to a place is on its way to Telegram (2 s here), the place is already in
     the database: no transaction is open across the round trip, and the reply tells what was
     kept."""
     chat = harness.chat(502)
     await chat.send("/start")
-    harness.fake.faults.latency = 3.0
+    # Three replies (saved, the consent question, the radius) must fit the harness's 10 s wait.
+    harness.fake.faults.latency = 2.0
     harness.fake.send_text(502, "Tours")
     for _ in range(100):
         if await located(db_url, [502]):
