@@ -64,6 +64,8 @@ def create_dispatcher(
         gazetteer=gazetteer,
         clock=clock,
         read_models=read_models,
+        # For work that owns its transactions, as a job does (a coordinator's "Sync now").
+        sessionmaker=sessionmaker,
     )
     dp.update.outer_middleware(DbSessionMiddleware(sessionmaker, read_models))
     dp.update.outer_middleware(

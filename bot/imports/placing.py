@@ -79,18 +79,55 @@ async def create_new(
             unplaced.append(project)
             continue
         campaign = _campaign(project, operation_id, commune, point, now)
-        campaign.goal_cents = figures[0]
-        # No id yet, so no follower to alert: this records the milestones already crossed.
-        await record_progress(session, campaign, figures[1], figures[2], now, tz, source=SYNC)
+        await _first_figures(session, campaign, figures, now, tz)
         created.append(campaign)
-    if created:
-        session.add_all(created)
-        await session.flush()
-        await progress.add_points(session, [_first_point(c, now) for c in created])
-        await platform.forget_unplaced(session, SOURCE, [c.external_id for c in created])
+    await _store(session, created, now)
     await _list_unplaced(session, operation_id, unplaced, now)
     outcome.created, outcome.unplaced = len(created), len(unplaced)
     return outcome
+
+
+async def place_by_hand(
+    session: AsyncSession,
+    operation_id: int,
+    project: Project,
+    commune: Commune,
+    point: tuple[float, float],
+    now: datetime,
+    tz: str,
+) -> Campaign | None:
+    """A coordinator placed this project (read again from the platform) in `commune`: its
+    campaign of the operation, which leaves the unplaced list; None when it cannot be a campaign
+    (no title, dates or figures; cancelled). No commit."""
+    figures = figures_of(project, _provisional_goal(project))
+    if figures is None or not _creatable(project):
+        return None
+    campaign = _campaign(project, operation_id, commune, point, now)
+    await _first_figures(session, campaign, figures, now, tz)
+    await _store(session, [campaign], now)
+    return campaign
+
+
+async def _first_figures(
+    session: AsyncSession,
+    campaign: Campaign,
+    figures: tuple[int, int, int],
+    now: datetime,
+    tz: str,
+) -> None:
+    campaign.goal_cents = figures[0]
+    # No id yet, so no follower to alert: this records the milestones already crossed.
+    await record_progress(session, campaign, figures[1], figures[2], now, tz, source=SYNC)
+
+
+async def _store(session: AsyncSession, created: Sequence[Campaign], now: datetime) -> None:
+    """Write new campaigns and their first progress point; they leave the unplaced list."""
+    if not created:
+        return
+    session.add_all(created)
+    await session.flush()
+    await progress.add_points(session, [_first_point(c, now) for c in created])
+    await platform.forget_unplaced(session, SOURCE, [c.external_id for c in created])
 
 
 def _creatable(project: Project) -> bool:

@@ -49,6 +49,7 @@ log = logging.getLogger(__name__)
 
 TICK = timedelta(minutes=1)  # how often the scheduler looks for operations due
 ERROR_LENGTH = 300  # Operation.sync_error
+INTERNAL_ERROR = "internal error"
 
 
 @dataclass
@@ -109,18 +110,55 @@ async def sync_due(
                 await session.commit()
             if not mine:
                 continue  # another process is syncing it
-            try:
-                reports.append(
-                    await sync_operation(
-                        sessionmaker, operation_id, ulule, gazetteer, settings.timezone, clock
-                    )
-                )
-            except Exception:  # a bug must not stop the other operations' syncs
-                log.exception("sync of operation %d failed", operation_id)
-                async with sessionmaker() as session:
-                    await _finish(session, operation_id, "internal error", now)
-                    await session.commit()
+            report = await _run(sessionmaker, operation_id, ulule, gazetteer, settings, clock)
+            reports.extend([report] if report else [])
     return reports
+
+
+async def sync_now(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    operation_id: int,
+    settings: Settings,
+    gazetteer: Gazetteer,
+    clock: Clock,
+    client: UluleClient | None = None,
+) -> SyncReport | None:
+    """Sync one operation at once (a coordinator's "Sync now"); None when a run of it is in
+    progress (the scheduler's or another tap's: storage.repo.platform.claim_now) or it has no
+    sync source. The claim keeps the scheduler off it for `sync_minutes`."""
+    now = clock()
+    async with sessionmaker() as session:
+        stale_before = now - timedelta(minutes=settings.sync_minutes)
+        mine = await platform.claim_now(session, operation_id, now, stale_before)
+        await session.commit()
+    if not mine:
+        return None
+    async with client or UluleClient(settings) as ulule:
+        report = await _run(sessionmaker, operation_id, ulule, gazetteer, settings, clock)
+    return report or SyncReport(operation_id, error=INTERNAL_ERROR)
+
+
+async def _run(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    operation_id: int,
+    client: UluleClient,
+    gazetteer: Gazetteer,
+    settings: Settings,
+    clock: Clock,
+) -> SyncReport | None:
+    """A claimed operation's run; None when a bug ended it (recorded on the operation as
+    INTERNAL_ERROR): it must not stop the other operations' syncs."""
+    started = clock()
+    try:
+        return await sync_operation(
+            sessionmaker, operation_id, client, gazetteer, settings.timezone, clock
+        )
+    except Exception:
+        log.exception("sync of operation %d failed", operation_id)
+        async with sessionmaker() as session:
+            await _finish(session, operation_id, INTERNAL_ERROR, started)
+            await session.commit()
+        return None
 
 
 async def sync_operation(

@@ -12,13 +12,13 @@ network errors and bodies that are not the expected JSON are retried with expone
 import asyncio
 import json
 import logging
-import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any, Self
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import aiohttp
 
+from bot.domain.sync_source import listing_path
 from bot.imports.ulule_projects import LANG, SOURCE, Project, project_of
 from bot.settings import Settings
 
@@ -27,23 +27,10 @@ __all__ = ["SOURCE", "Project", "UluleClient", "UluleError", "listing_path", "pr
 log = logging.getLogger(__name__)
 
 MAX_PAGES = 1000  # a listing longer than this is cut (a `next` that loops, say)
-_USER = re.compile(r"users/(\d+)(?:/projects)?/?")
 
 
 class UluleError(Exception):
     """The platform could not be read, retries included (the message says why, briefly)."""
-
-
-def listing_path(sync_source: str) -> str:
-    """An operation's `sync_source` as the listing's path: "users/123" (a user's or partner's
-    projects) or "search/projects?q=..."; ValueError for anything else."""
-    source = sync_source.strip().lstrip("/")
-    user = _USER.fullmatch(source)
-    if user:
-        return f"users/{user.group(1)}/projects"
-    if source.startswith("search/projects?") and "q=" in source:
-        return source
-    raise ValueError(f"not a Ulule listing: {sync_source!r}")
 
 
 Sleep = Callable[[float], Awaitable[None]]

@@ -4,7 +4,7 @@ operation's territory: storage.repo.operations.areas_of)."""
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Campaign, Operation, UnplacedProject
@@ -31,14 +31,43 @@ async def claim(
     session: AsyncSession, operation_id: int, tried_before: datetime, now: datetime
 ) -> bool:
     """Mark the operation's sync as tried now, unless another process did since `tried_before`:
-    True when this one may sync it (two bot processes never read the same operation at once)."""
+    True when this one may sync it (two bot processes never read the same operation at once).
+    The last error is cleared, so that a run in progress reads as one (see `claim_now`)."""
     result = await session.execute(
         update(Operation)
         .where(
             Operation.id == operation_id,
             or_(Operation.sync_tried_at.is_(None), Operation.sync_tried_at <= tried_before),
         )
-        .values(sync_tried_at=now)
+        .values(sync_tried_at=now, sync_error=None)
+        .execution_options(synchronize_session=False)
+    )
+    return updated(result) == 1
+
+
+async def claim_now(
+    session: AsyncSession, operation_id: int, now: datetime, stale_before: datetime
+) -> bool:
+    """A coordinator's "Sync now": claim the operation (as `claim` does) unless a run of it is in
+    progress. A run in progress was claimed and has not finished: it has neither succeeded
+    (`synced_at` is its `sync_tried_at`) nor failed (`sync_error`). One claimed before
+    `stale_before` is taken as dead (its process stopped), as the scheduler takes it.
+    False also when the operation has no sync source."""
+    finished = or_(
+        Operation.sync_tried_at.is_(None),
+        Operation.synced_at == Operation.sync_tried_at,
+        Operation.sync_error.is_not(None),
+        Operation.sync_tried_at <= stale_before,
+    )
+    result = await session.execute(
+        update(Operation)
+        .where(
+            Operation.id == operation_id,
+            Operation.sync_source.is_not(None),
+            Operation.sync_source != "",
+            finished,
+        )
+        .values(sync_tried_at=now, sync_error=None)
         .execution_options(synchronize_session=False)
     )
     return updated(result) == 1
@@ -96,3 +125,16 @@ async def unplaced(session: AsyncSession, operation_id: int) -> list[UnplacedPro
         .order_by(UnplacedProject.seen_at.desc(), UnplacedProject.id)
     )
     return list(rows)
+
+
+async def unplaced_count(session: AsyncSession, operation_id: int) -> int:
+    found = await session.scalar(
+        select(func.count())
+        .select_from(UnplacedProject)
+        .where(UnplacedProject.operation_id == operation_id)
+    )
+    return int(found or 0)
+
+
+async def get_unplaced(session: AsyncSession, row_id: int) -> UnplacedProject | None:
+    return await session.get(UnplacedProject, row_id)
