@@ -106,7 +106,8 @@ async def test_dialogue_back_keeps_values_and_creates(
     assert admin.t("operation.problem.bad_link") in text(bad_link)
     prompt = (await admin.press(bad_link, admin.t("operation.form.skip")))[-1]
     assert text(prompt) == admin.t("operation.ask.description")
-    summary = (await admin.send("Les projets de la région."))[-1]
+    prompt = await answer(admin, "Les projets de la région.", "operation.ask.sync_source")
+    summary = (await admin.press(prompt, admin.t("operation.form.skip")))[-1]
     assert text(summary).startswith(admin.t("operation.form.summary", card="").strip())
     assert "Make in Loire Valley" in text(summary)
     assert await count_operations(sessionmaker) == 0  # nothing before Create
@@ -119,6 +120,7 @@ async def test_dialogue_back_keeps_values_and_creates(
         None,
     )
     assert operation.description == "Les projets de la région."
+    assert operation.sync_source is None  # skipped
     assert operation.call_opens_at == CALL_OPENS
     assert operation.call_closes_at == CALL_CLOSES
     assert (operation.launch_at, operation.ends_at) == (LAUNCH, ENDS)

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from bot.domain import territory
+from bot.domain.sync_source import listing_path
 from bot.domain.territory import Area, Divisions, Parsed
 
 NAME, TERRITORY, PLATFORM, LINK, DESCRIPTION = (
@@ -25,11 +26,12 @@ NAME, TERRITORY, PLATFORM, LINK, DESCRIPTION = (
     "link",
     "description",
 )
+SYNC_SOURCE = "sync_source"  # what the platform sync reads (bot.domain.sync_source)
 CALL_OPENS, CALL_CLOSES, LAUNCH, ENDS = "call_opens", "call_closes", "launch", "ends"
 DATES = (CALL_OPENS, CALL_CLOSES, LAUNCH, ENDS)
 # In the dialogue's order; each is a field of a file too.
-FIELDS = (NAME, TERRITORY, *DATES, PLATFORM, LINK, DESCRIPTION)
-OPTIONAL = (LINK, DESCRIPTION)
+FIELDS = (NAME, TERRITORY, *DATES, PLATFORM, LINK, DESCRIPTION, SYNC_SOURCE)
+OPTIONAL = (LINK, DESCRIPTION, SYNC_SOURCE)
 # The Operation column each date is stored in.
 COLUMNS = {
     CALL_OPENS: "call_opens_at",
@@ -38,7 +40,7 @@ COLUMNS = {
     ENDS: "ends_at",
 }
 ENDS_OF_DAY = (CALL_CLOSES, ENDS)
-MAX_LENGTHS = {NAME: 200, PLATFORM: 100, LINK: 500, DESCRIPTION: 2000}
+MAX_LENGTHS = {NAME: 200, PLATFORM: 100, LINK: 500, DESCRIPTION: 2000, SYNC_SOURCE: 300}
 # The ordering each pair must keep, on stored instants: (earlier, later, strictly).
 ORDER = ((CALL_OPENS, CALL_CLOSES, True), (CALL_CLOSES, LAUNCH, False), (LAUNCH, ENDS, True))
 
@@ -47,6 +49,7 @@ MISSING = "missing"
 TOO_LONG = "too_long"
 BAD_DATE = "bad_date"
 BAD_LINK = "bad_link"
+BAD_SYNC_SOURCE = "bad_sync_source"
 ORDER_PROBLEM = "order"
 BAD_TERRITORY = "territory"
 UNKNOWN_FIELD = "unknown_field"
@@ -77,6 +80,7 @@ class Draft:
     platform: str
     link: str | None
     description: str
+    sync_source: str | None = None
 
 
 def parse_day(text: str) -> date | None:
@@ -125,7 +129,17 @@ def check_text(name: str, value: str) -> tuple[str | None, FieldProblem | None]:
         parts = urlsplit(value)
         if parts.scheme.lower() not in ("http", "https") or not parts.netloc or " " in value:
             return None, FieldProblem(name, BAD_LINK)
+    if name == SYNC_SOURCE and not _listing(value):
+        return None, FieldProblem(name, BAD_SYNC_SOURCE)
     return value, None
+
+
+def _listing(value: str) -> bool:
+    try:
+        listing_path(value)
+    except ValueError:
+        return False
+    return True
 
 
 def check_date(name: str, text: str, tz: str) -> tuple[datetime | None, FieldProblem | None]:
@@ -142,7 +156,7 @@ def from_mapping(
     the draft, or every problem found (never both)."""
     problems = [FieldProblem(str(key), UNKNOWN_FIELD) for key in data if key not in FIELDS]
     texts: dict[str, str | None] = {}
-    for name in (NAME, PLATFORM, LINK, DESCRIPTION):
+    for name in (NAME, PLATFORM, LINK, DESCRIPTION, SYNC_SOURCE):
         raw = data.get(name)
         if raw is not None and not isinstance(raw, str | int | float):
             problems.append(FieldProblem(name, NOT_TEXT))
@@ -166,6 +180,7 @@ def from_mapping(
         platform=texts[PLATFORM] or "",
         link=texts[LINK],
         description=texts[DESCRIPTION] or "",
+        sync_source=texts[SYNC_SOURCE],
     ), []
 
 

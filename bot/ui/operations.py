@@ -76,6 +76,7 @@ class OperationView:
     description: str
     campaigns: int | None = None
     coordinators: Sequence[int] = field(default_factory=tuple)
+    sync_source: str | None = None
 
 
 def view_of(
@@ -94,6 +95,7 @@ def view_of(
         description=operation.description,
         campaigns=campaigns,
         coordinators=coordinators,
+        sync_source=operation.sync_source,
     )
 
 
@@ -125,14 +127,19 @@ def details(view: OperationView, tz: str) -> str:
     return text
 
 
-def card_text(view: OperationView, tz: str) -> str:
-    """An operation's card: its name, details, campaigns, coordinators and description."""
+def card_text(view: OperationView, tz: str, sync_state: str = "") -> str:
+    """An operation's card: its name, details, campaigns, coordinators, platform sync (its
+    source; for a stored operation, `sync_state`: bot.ui.platform_sync) and description."""
     text = _("operation.card").format(
         name=escape(view.name),
         details=details(view, tz),
         campaigns=view.campaigns or 0,
         coordinators=people(view.coordinators),
     )
+    source = f"<code>{escape(view.sync_source)}</code>" if view.sync_source else None
+    text += "\n" + _("operation.sync.source").format(source=source or _("operation.sync.not_set"))
+    if sync_state:
+        text += "\n" + sync_state
     return f"{text}\n\n{escape(view.description)}" if view.description else text
 
 
@@ -180,10 +187,16 @@ def list_keyboard(
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
-def card_keyboard(operation_id: int, is_admin: bool = False) -> InlineKeyboardMarkup:
+def card_keyboard(
+    operation_id: int,
+    is_admin: bool = False,
+    more: Sequence[list[InlineKeyboardButton]] = (),
+) -> InlineKeyboardMarkup:
+    """The card's menu; `more`: the platform's rows (bot.ui.platform_sync.card_rows)."""
     rows = [
         _button(_("operation.menu.edit"), OperationMenu(action="edit", id=operation_id)),
         _button(_("operation.menu.attach"), OperationMenu(action="attach", id=operation_id)),
+        *more,
     ]
     if is_admin:
         invite = OperationMenu(action="invite", id=operation_id)

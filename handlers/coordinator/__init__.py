@@ -21,6 +21,7 @@ from bot.ui.operations import (
     OperationList,
     OperationMenu,
 )
+from bot.ui.platform_sync import PlaceCommune, SyncMenu, UnplacedPick
 from handlers.coordinator import (
     announcements,
     coordinators,
@@ -29,6 +30,8 @@ from handlers.coordinator import (
     operation_edit,
     operation_file,
     operation_form,
+    platform_sync,
+    unplaced,
 )
 from handlers.coordinator import operations as listing
 from handlers.coordinator.access import admin
@@ -38,6 +41,7 @@ DIALOGUES = (
     operation_form.OperationForm,
     operation_edit.OperationEditForm,
     coordinators.CoordinatorIdForm,
+    unplaced.PlaceByHand,
 )
 TYPED = Inline(F.text & ~F.text.startswith("/"))
 
@@ -99,12 +103,20 @@ def create_router() -> Router:
     router.message.register(
         coordinators.on_coordinator_id, StateFilter(coordinators.CoordinatorIdForm.user_id), TYPED
     )
+    router.message.register(
+        unplaced.on_commune_text, StateFilter(unplaced.PlaceByHand.commune), TYPED
+    )
     router.message.register(operation_file.on_operation_file, is_operation_document)
     router.callback_query.register(on_form_step, FormStep.filter())
     router.callback_query.register(listing.on_list_page, OperationList.filter())
     router.callback_query.register(listing.on_operation_menu, OperationMenu.filter())
     router.callback_query.register(operation_edit.on_edit_field, OperationEdit.filter())
     router.callback_query.register(coordinators.on_coordinator_menu, CoordinatorMenu.filter())
+    router.callback_query.register(platform_sync.on_sync_menu, SyncMenu.filter())
+    router.callback_query.register(unplaced.on_unplaced_pick, UnplacedPick.filter())
+    router.callback_query.register(
+        unplaced.on_commune_pick, StateFilter(unplaced.PlaceByHand.commune), PlaceCommune.filter()
+    )
     router.include_routers(
         moderation.create_router(), imports.create_router(), announcements.create_router()
     )

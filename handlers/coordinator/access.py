@@ -9,8 +9,9 @@ from bot.domain.gazetteer import Gazetteer
 from bot.domain.territory import Area
 from bot.settings import Settings
 from bot.ui.operations import card_keyboard, card_text, view_of
+from bot.ui.platform_sync import card_rows, state_text
 from storage.models import Operation, User
-from storage.repo import operations
+from storage.repo import operations, platform
 
 
 async def refuse(event: Message | CallbackQuery, key: str = "operation.refused") -> None:
@@ -58,7 +59,8 @@ async def render_card(
     settings: Settings,
     user: User,
 ) -> tuple[str, InlineKeyboardMarkup]:
-    """The operation's card and its menu (an admin's has the coordinators' invitation)."""
+    """The operation's card and its menu (an admin's has the coordinators' invitation), with
+    the platform sync's state and buttons."""
     counts = await operations.campaign_counts(session, [operation.id])
     coordinators = await operations.coordinators_of(session, [operation.id])
     view = view_of(
@@ -68,5 +70,8 @@ async def render_card(
         counts.get(operation.id, 0),
         coordinators[operation.id],
     )
-    keyboard = card_keyboard(operation.id, user.id in settings.admin_ids)
-    return card_text(view, settings.timezone), keyboard
+    unplaced = await platform.unplaced_count(session, operation.id)
+    more = card_rows(operation.id, bool(operation.sync_source), unplaced)
+    keyboard = card_keyboard(operation.id, user.id in settings.admin_ids, more)
+    sync_state = state_text(operation, unplaced, settings.timezone)
+    return card_text(view, settings.timezone, sync_state), keyboard

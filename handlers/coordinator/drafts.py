@@ -49,6 +49,7 @@ def view(draft: Draft, divisions: Divisions) -> OperationView:
         platform=draft.get(fields.PLATFORM) or "",
         link=draft.get(fields.LINK) or None,
         description=draft.get(fields.DESCRIPTION) or "",
+        sync_source=draft.get(fields.SYNC_SOURCE) or None,
     )
 
 
@@ -72,6 +73,7 @@ def columns(draft: Draft) -> dict[str, object]:
         "platform": draft[fields.PLATFORM],
         "link": draft.get(fields.LINK) or None,
         "description": draft.get(fields.DESCRIPTION) or "",
+        "sync_source": draft.get(fields.SYNC_SOURCE) or None,
     }
     return values
 
@@ -85,6 +87,7 @@ def from_checked(checked: fields.Draft) -> Draft:
         fields.PLATFORM: checked.platform,
         fields.LINK: checked.link or "",
         fields.DESCRIPTION: checked.description,
+        fields.SYNC_SOURCE: checked.sync_source or "",
     }
 
 

@@ -120,8 +120,8 @@ async def save(
         await operations.set_areas(session, operation.id, [(level, code) for level, code in value])
     elif name in fields.DATES and isinstance(value, str):
         setattr(operation, fields.COLUMNS[name], drafts.date_of({name: value}, name))
-    elif name == fields.LINK:
-        operation.link = str(value) or None
+    elif name in (fields.LINK, fields.SYNC_SOURCE):
+        setattr(operation, name, str(value) or None)
     else:
         setattr(operation, name, str(value))
     await session.flush()

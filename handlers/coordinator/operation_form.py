@@ -1,5 +1,6 @@
 """An admin creates an operation in a guided dialogue: name, territory (shown back in names to
-confirm), the call's and the campaigns' dates, platform, link, description, then a summary.
+confirm), the call's and the campaigns' dates, platform, link, description, the platform sync's
+source (optional), then a summary.
 
 Each step has Back (to the step before, whose value is kept: Keep leaves it) and Cancel, and
 /cancel ends the dialogue anywhere. The draft lives in the FSM data (server-side); Create checks
@@ -42,6 +43,7 @@ class OperationForm(StatesGroup):
     platform = State()
     link = State()
     description = State()
+    sync_source = State()
     summary = State()
 
 
