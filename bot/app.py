@@ -90,6 +90,7 @@ class Background:
 async def start_background(app: App) -> Background:
     sessionmaker = create_sessionmaker(app.engine)
     worker = DeliveryWorker(app.bot, sessionmaker, app.i18n, app.settings)
+    app.dispatcher["wake_delivery"] = worker.wake  # handlers' queued rows go out at once
     await worker.recover()
     task = asyncio.create_task(worker.run())
     scheduler = Scheduler(

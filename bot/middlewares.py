@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.i18n import USER_LOCALE, telegram_language
 from bot.readmodels.sync import ReadModels
-from storage.db import CONNECTED, WROTE
+from storage.db import CONNECTED, QUEUED, WROTE
 from storage.models import User
 from storage.repo import users
 
@@ -152,6 +152,8 @@ class DbSessionMiddleware(BaseMiddleware):
             result = await handler(event, data)
             if has_pending(session):
                 await session.commit()
+            if session.info.get(QUEUED) and (wake := data.get("wake_delivery")) is not None:
+                wake()  # what the update queued (news, alerts, notices) goes out now
         finally:
             _update_session.reset(current)
             if session.in_transaction() and session.info.get(CONNECTED):

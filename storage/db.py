@@ -24,9 +24,11 @@ from storage import sqlite_driver
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
-# Marks in `session.info`: the session took a connection; the session wrote something.
+# Marks in `session.info`: the session took a connection; the session wrote something; it queued
+# notifications (storage.repo.outbox), so the delivery worker may be woken once it commits.
 CONNECTED = "connected"
 WROTE = "wrote"
+QUEUED = "queued"
 
 
 @event.listens_for(Session, "after_begin")

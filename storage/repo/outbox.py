@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db import QUEUED
 from storage.models import Outbox, OutboxStatus, Priority, utcnow
 
 CHUNK = 5000  # rows per executemany on SQLite
@@ -107,6 +108,7 @@ async def enqueue_many(session: AsyncSession, rows: Sequence[dict[str, Any]]) ->
     """
     if not rows:
         return 0
+    session.info[QUEUED] = True
     await session.flush()
     connection = await session.connection()
     if connection.dialect.name == "postgresql":
