@@ -6,6 +6,8 @@ loaded or created for these updates (bot.middlewares.UserMiddleware), so no othe
 run in a group.
 """
 
+import re
+
 from aiogram import Bot, F, Router
 from aiogram.enums import ChatType
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
@@ -14,6 +16,8 @@ from aiogram.utils.i18n import gettext as _
 from bot.filters import Inline
 
 PRIVATE = ChatType.PRIVATE
+# What Telegram accepts after ?start= (a poster's p_12_shop-counter, an invitation's token).
+START_PAYLOAD = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 def private_chat_button(username: str, payload: str) -> InlineKeyboardMarkup:
@@ -31,7 +35,7 @@ async def on_group_command(message: Message, bot: Bot) -> None:
     if mention and mention.lower() != (me.username or "").lower():
         return  # addressed to another bot
     payload = args.strip() if name == "start" else ""
-    if not (payload.replace("_", "").isalnum() and len(payload) <= 64):
+    if not START_PAYLOAD.fullmatch(payload):
         payload = ""
     await message.reply(
         _("group.private_only"), reply_markup=private_chat_button(me.username or "", payload)

@@ -56,7 +56,9 @@ async def test_chatter_in_a_group_gets_no_answer_and_stores_nobody(
         ("/nearby@{bot}", "https://t.me/{bot}"),
         ("/settings", "https://t.me/{bot}"),
         ("/start p_12", "https://t.me/{bot}?start=p_12"),
+        ("/start p_12_shop-counter", "https://t.me/{bot}?start=p_12_shop-counter"),
         ("/start <b>", "https://t.me/{bot}"),
+        ("/start café", "https://t.me/{bot}"),
     ],
 )
 async def test_a_command_in_a_group_points_to_a_private_chat_and_shows_no_data(
