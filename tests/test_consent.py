@@ -146,3 +146,12 @@ async def test_residents_from_before_are_asked_at_their_next_visit(
     assert chat.t("consent.ask") in texts(replies)
     await answer(chat, replies, yes=False)
     assert (await stored(sessionmaker, 3006)).announcements_consent is False
+
+    # At /nearby: the list first, then the question, once.
+    await resident_from_before(sessionmaker, 3007)
+    chat = harness.chat(3007, "fr")
+    replies = await chat.send("/nearby")
+    assert texts(replies)[-1] == chat.t("consent.ask")
+    assert chat.t("consent.ask") not in texts(await chat.send("/nearby"))
+    await answer(chat, replies, yes=True)
+    assert (await stored(sessionmaker, 3007)).announcements_consent is True

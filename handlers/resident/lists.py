@@ -15,7 +15,7 @@ from bot.settings import Settings
 from bot.ui.browse import Rendered, is_valid_state, query_digest, query_words, render_list
 from bot.ui.callbacks import ListFilter, ListView, RadiusPick
 from bot.ui.listing import ListState, filter_keyboard
-from handlers.resident.places import ask_place
+from handlers.resident.places import ask_consent, ask_place
 from storage.models import User
 
 
@@ -61,11 +61,13 @@ async def cmd_nearby(
     read_models: ReadModels,
     clock: Clock,
 ) -> None:
-    """Resident sends /nearby → bot lists live and upcoming campaigns around them."""
+    """Resident sends /nearby → bot lists live and upcoming campaigns around them (and, after
+    the list, asks a resident from before the consent question the one time it is put)."""
     if not user.has_location:
         await ask_place(message, state)
         return
     await send_list(message, session, user, ListState("n"), settings, gazetteer, read_models, clock)
+    await ask_consent(message, user, clock())
 
 
 async def cmd_search(
