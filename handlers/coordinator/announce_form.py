@@ -4,13 +4,13 @@ it), with how many residents it reaches and how long sending takes at Telegram's
 Send now, Schedule (a local date and time), Edit or Cancel. A scheduled one is edited through
 the same preview (Save keeps its time); /cancel works at every step.
 
-The draft lives in the FSM data (server-side): op, name, text (HTML), photo, link, label,
-`editing` (a step reached from the preview returns to it, keeping the rest), `broadcast` (the
-scheduled announcement being edited) and `send_at`. Every write checks the operation again."""
+The steps it shares with a holder's news: handlers.compose. The draft (bot.ui.compose) lives in
+the FSM data, with op, name, `broadcast` (the scheduled announcement being edited) and `send_at`.
+Every write checks the operation again."""
 
 from datetime import datetime
+from functools import partial
 from html import escape
-from typing import Any
 
 from aiogram import F, Router
 from aiogram.filters import StateFilter
@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.delivery.announcements import reach
 from bot.domain.gazetteer import Gazetteer
 from bot.filters import Inline
-from bot.settings import LOCALES, Settings
+from bot.settings import Settings
 from bot.ui.announcements import (
     AnnounceStep,
     announcement_fits,
@@ -38,12 +38,11 @@ from bot.ui.announcements import (
     when,
 )
 from bot.ui.broadcasts import CAPTION_LIMIT, TEXT_LIMIT, news_markup
-from bot.ui.holder_input import LABEL_MAX, link_line
+from bot.ui.compose import EDIT_ACTIONS, Draft, for_every_reader, new_draft
 from bot.ui.notifications import Reader
+from handlers import compose
+from handlers.compose import Composer, Preview, Prompts
 from storage.models import Broadcast, Operation
-
-# What Edit offers (on_edit_pick), and back to the preview.
-EDIT_ACTIONS = frozenset({"text", "photo", "nophoto", "link", "nolink", "preview"})
 
 
 class AnnounceForm(StatesGroup):
@@ -54,18 +53,8 @@ class AnnounceForm(StatesGroup):
     preview = State()
 
 
-def _draft(operation: Operation) -> dict[str, Any]:
-    return {
-        "op": operation.id,
-        "name": operation.name,
-        "text": None,
-        "photo": None,
-        "link": None,
-        "label": None,
-        "editing": False,
-        "broadcast": None,
-        "send_at": None,
-    }
+def _draft(operation: Operation) -> Draft:
+    return new_draft(op=operation.id, name=operation.name, broadcast=None, send_at=None)
 
 
 async def start(message: Message, operation: Operation, state: FSMContext) -> None:
@@ -101,18 +90,54 @@ async def edit_scheduled(
     await preview(message, state, session, i18n, settings, gazetteer)
 
 
-def fits(draft: dict[str, Any], i18n: I18n, tz: str) -> bool:
+def fits(draft: Draft, i18n: I18n, tz: str) -> bool:
     """It fits for every reader: the header is in each resident's language."""
-    return all(
-        announcement_fits(draft["name"], draft["text"], bool(draft["photo"]), Reader(c, tz, i18n))
-        for c in LOCALES
-    )
+    name, text, photo = draft["name"], draft["text"], bool(draft["photo"])
+    return for_every_reader(lambda reader: announcement_fits(name, text, photo, reader), i18n, tz)
 
 
-async def too_long(message: Message, draft: dict[str, Any], i18n: I18n, tz: str) -> None:
+async def too_long(message: Message, draft: Draft, i18n: I18n, tz: str) -> None:
     limit = CAPTION_LIMIT if draft["photo"] else TEXT_LIMIT
     key = "announce.too_long_photo" if draft["photo"] else "announce.too_long"
     await message.answer(_(key).format(limit=limit), reply_markup=step_cancel())
+
+
+def _prompts() -> Prompts:
+    return Prompts(
+        need_text=_("announce.need_text"),
+        ask_photo=_("announce.ask_photo"),
+        need_photo=_("announce.need_photo"),
+        ask_link=_("announce.ask_link"),
+        bad_link=_("announce.bad_link"),
+        edit_what=_("announce.edit_what"),
+        ask_new_text=_("announce.ask_edit_text"),
+    )
+
+
+ANNOUNCE = Composer(
+    text=AnnounceForm.text,
+    photo=AnnounceForm.photo,
+    link=AnnounceForm.link,
+    preview=AnnounceForm.preview,
+    prompts=_prompts,
+    cancel=step_cancel,
+    skip=step_skip,
+    edit=edit_keyboard,
+    fits=fits,
+    too_long=too_long,
+)
+
+
+def _previewer(
+    state: FSMContext,
+    session: AsyncSession,
+    i18n: I18n,
+    settings: Settings,
+    gazetteer: Gazetteer,
+) -> Preview:
+    return partial(
+        preview, state=state, session=session, i18n=i18n, settings=settings, gazetteer=gazetteer
+    )
 
 
 async def on_text(
@@ -125,26 +150,8 @@ async def on_text(
 ) -> None:
     """Coordinator sends the text (or a photo with its caption) → bot asks for a photo, a link,
     or shows the preview; too long: says the limit and keeps the draft."""
-    draft = await state.get_data()
-    photo = message.photo[-1].file_id if message.photo else draft["photo"]
-    body = message.html_text if (message.text or message.caption) else None
-    if body is None:
-        if message.photo:
-            await state.update_data(photo=photo)
-        await message.answer(_("announce.need_text"), reply_markup=step_cancel())
-        return
-    candidate = {**draft, "text": body, "photo": photo}
-    if not fits(candidate, i18n, settings.timezone):
-        await too_long(message, candidate, i18n, settings.timezone)
-        return
-    await state.update_data(text=body, photo=photo)
-    if draft["editing"]:
-        await preview(message, state, session, i18n, settings, gazetteer)
-    elif message.photo:
-        await ask_link(message, state)
-    else:
-        await state.set_state(AnnounceForm.photo)
-        await message.answer(_("announce.ask_photo"), reply_markup=step_skip())
+    shown = _previewer(state, session, i18n, settings, gazetteer)
+    await compose.take_text(message, state, ANNOUNCE, i18n, settings.timezone, shown)
 
 
 async def on_photo(
@@ -157,24 +164,8 @@ async def on_photo(
 ) -> None:
     """Coordinator sends a photo → bot keeps its largest size and asks for a link (or previews);
     a text too long for a caption: says so, the photo is not taken."""
-    if not message.photo:
-        await message.answer(_("announce.need_photo"), reply_markup=step_skip())
-        return
-    draft = await state.get_data()
-    candidate = {**draft, "photo": message.photo[-1].file_id}
-    if not fits(candidate, i18n, settings.timezone):
-        await too_long(message, candidate, i18n, settings.timezone)
-        return
-    await state.update_data(photo=candidate["photo"])
-    if draft["editing"]:
-        await preview(message, state, session, i18n, settings, gazetteer)
-    else:
-        await ask_link(message, state)
-
-
-async def ask_link(message: Message, state: FSMContext) -> None:
-    await state.set_state(AnnounceForm.link)
-    await message.answer(_("announce.ask_link"), reply_markup=step_skip())
+    shown = _previewer(state, session, i18n, settings, gazetteer)
+    await compose.take_photo(message, state, ANNOUNCE, i18n, settings.timezone, shown)
 
 
 async def on_link(
@@ -186,14 +177,8 @@ async def on_link(
     gazetteer: Gazetteer,
 ) -> None:
     """Coordinator sends "https://… [label]" → bot shows the preview; not a web link: says so."""
-    parsed = link_line(message.text or "")
-    if parsed is None:
-        await message.answer(
-            _("announce.bad_link").format(limit=LABEL_MAX), reply_markup=step_skip()
-        )
-        return
-    await state.update_data(link=parsed[0], label=parsed[1])
-    await preview(message, state, session, i18n, settings, gazetteer)
+    shown = _previewer(state, session, i18n, settings, gazetteer)
+    await compose.take_link(message, state, ANNOUNCE, shown)
 
 
 async def on_skip(
@@ -205,15 +190,8 @@ async def on_skip(
     gazetteer: Gazetteer,
 ) -> None:
     """Coordinator taps Skip (photo or link) → the next step, or the preview when editing."""
-    await query.answer()
-    if not isinstance(query.message, Message):
-        return
-    await query.message.edit_reply_markup(reply_markup=None)
-    draft = await state.get_data()
-    if await state.get_state() == AnnounceForm.photo.state and not draft["editing"]:
-        await ask_link(query.message, state)
-    else:
-        await preview(query.message, state, session, i18n, settings, gazetteer)
+    shown = _previewer(state, session, i18n, settings, gazetteer)
+    await compose.skip(query, state, ANNOUNCE, shown)
 
 
 async def preview(
@@ -230,10 +208,7 @@ async def preview(
     reader = Reader(i18n.current_locale, settings.timezone, i18n)
     text = announcement_text(draft["name"], draft["text"], reader)
     markup = news_markup(draft["link"], draft["label"], reader)
-    if draft["photo"]:
-        await message.answer_photo(draft["photo"], caption=text, reply_markup=markup)
-    else:
-        await message.answer(text, reply_markup=markup)
+    await compose.show(message, state, ANNOUNCE, text, markup)
     count = await reach(session, draft["op"], gazetteer)
     note = _("announce.preview_note").format(
         reach=reach_line(count), duration=duration(count / settings.delivery_rate)
@@ -241,8 +216,6 @@ async def preview(
     if draft["send_at"]:
         at = datetime.fromisoformat(draft["send_at"])
         note += "\n" + _("announce.preview_when").format(when=when(at, settings.timezone))
-    await state.set_state(AnnounceForm.preview)
-    await state.update_data(editing=True)
     await message.answer(note, reply_markup=confirm_keyboard(draft["broadcast"] is not None))
 
 
@@ -256,11 +229,7 @@ async def on_preview_message(message: Message, state: FSMContext) -> None:
 
 async def on_edit(query: CallbackQuery, state: FSMContext) -> None:
     """Coordinator taps Edit → bot lists what can be changed (text, photo, link)."""
-    draft = await state.get_data()
-    await query.answer()
-    if isinstance(query.message, Message):
-        markup = edit_keyboard(bool(draft["photo"]), bool(draft["link"]))
-        await query.message.edit_text(_("announce.edit_what"), reply_markup=markup)
+    await compose.edit_menu(query, state, ANNOUNCE)
 
 
 async def on_edit_pick(
@@ -273,38 +242,14 @@ async def on_edit_pick(
     gazetteer: Gazetteer,
 ) -> None:
     """Coordinator picks what to change → bot asks for it (or removes it and previews again)."""
-    await query.answer()
-    if not isinstance(query.message, Message):
-        return
-    await query.message.edit_reply_markup(reply_markup=None)
-    action = callback_data.action
-    if action == "text":
-        await state.set_state(AnnounceForm.text)
-        await query.message.answer(_("announce.ask_edit_text"), reply_markup=step_cancel())
-    elif action == "photo":
-        await state.set_state(AnnounceForm.photo)
-        await query.message.answer(_("announce.ask_photo"), reply_markup=step_skip())
-    elif action == "link":
-        await ask_link(query.message, state)
-    else:
-        if action == "nophoto":
-            await state.update_data(photo=None)
-        elif action == "nolink":
-            await state.update_data(link=None, label=None)
-        await preview(query.message, state, session, i18n, settings, gazetteer)
+    shown = _previewer(state, session, i18n, settings, gazetteer)
+    await compose.edit_pick(query, callback_data.action, state, ANNOUNCE, shown)
 
 
 async def on_cancel(event: Message | CallbackQuery, state: FSMContext) -> None:
     """Coordinator sends /cancel or taps Cancel at any step → the draft is dropped; a scheduled
     announcement being edited stays as it was."""
-    await state.clear()
-    if isinstance(event, CallbackQuery):
-        await event.answer()
-        if isinstance(event.message, Message):
-            await event.message.edit_reply_markup(reply_markup=None)
-            await event.message.answer(_("announce.cancelled"))
-        return
-    await event.answer(_("announce.cancelled"))
+    await compose.drop(event, state, _("announce.cancelled"))
 
 
 def create_router() -> Router:
@@ -326,8 +271,6 @@ def create_router() -> Router:
     router.callback_query.register(
         on_edit_pick,
         StateFilter(AnnounceForm.preview, AnnounceForm.when),
-        AnnounceStep.filter(
-            F.action.in_({"text", "photo", "nophoto", "link", "nolink", "preview"})
-        ),
+        AnnounceStep.filter(F.action.in_(EDIT_ACTIONS)),
     )
     return router

@@ -20,8 +20,9 @@ from bot.ui import holder_forms
 from bot.ui.callbacks import CampaignEdit, HolderMenu
 from bot.ui.cards import DESCRIPTION_LIMIT
 from bot.ui.holder_input import web_url
+from handlers.compose import drop
 from handlers.holder import rewards
-from handlers.holder.guard import drop, managed, menu_press, refuse
+from handlers.holder.guard import managed, menu_press, refuse
 from storage.models import Campaign, User
 
 

@@ -3,7 +3,6 @@ against the user on the server, at every step that writes, whatever a button or 
 data said. (handlers.holder.access answers a refused press itself; these checks stay silent so
 that a typed message can be answered too.)"""
 
-from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -67,15 +66,3 @@ async def menu_press(
         return None
     await query.answer()
     return query.message, campaign
-
-
-async def drop(event: Message | CallbackQuery, state: FSMContext, text: str) -> None:
-    """/cancel, or a Cancel button → the dialogue ends, its buttons go, the user reads `text`."""
-    await state.clear()
-    if isinstance(event, Message):
-        await event.answer(text)
-        return
-    await event.answer()
-    if isinstance(event.message, Message):
-        await event.message.edit_reply_markup(reply_markup=None)
-        await event.message.answer(text)

@@ -17,10 +17,11 @@ from bot.filters import Inline
 from bot.settings import Settings
 from bot.ui import holder_forms
 from bot.ui.callbacks import HolderMenu, NewsStep
-from bot.ui.holder_input import LABEL_MAX, link_line
+from bot.ui.compose import new_draft
+from handlers import compose
 from handlers.holder import news_send
 from handlers.holder.guard import managed, menu_press, pick_campaign
-from handlers.holder.news_draft import NewsForm, ask_link, fits, limit_reached, preview, too_long
+from handlers.holder.news_draft import NEWS, NewsForm, limit_reached, previewer
 from storage.models import Campaign, User
 
 
@@ -38,10 +39,7 @@ async def start(
         await message.answer(refusal)
         return
     await state.set_state(NewsForm.text)
-    await state.set_data(
-        {"campaign": campaign.id, "title": campaign.title, "text": None, "photo": None}
-        | {"link": None, "label": None, "editing": False}
-    )
+    await state.set_data(new_draft(campaign=campaign.id, title=campaign.title))
     await message.answer(
         _("holder.news.ask_text").format(title=escape(campaign.title)),
         reply_markup=holder_forms.news_cancel(),
@@ -81,69 +79,25 @@ async def cmd_news(
 async def on_text(message: Message, state: FSMContext, i18n: I18n, settings: Settings) -> None:
     """Holder sends the text (or a photo with its caption) → bot asks for a photo, a link, or
     shows the preview; too long: says the limit and keeps the draft."""
-    draft = await state.get_data()
-    photo = message.photo[-1].file_id if message.photo else draft["photo"]
-    body = message.html_text if (message.text or message.caption) else None
-    if body is None:
-        if message.photo:
-            await state.update_data(photo=photo)
-        await message.answer(_("holder.news.need_text"), reply_markup=holder_forms.news_cancel())
-        return
-    candidate = {**draft, "text": body, "photo": photo}
-    if not fits(candidate, i18n, settings.timezone):
-        await too_long(message, candidate, i18n, settings.timezone)
-        return
-    await state.update_data(text=body, photo=photo)
-    if draft["editing"]:
-        await preview(message, state, i18n, settings)
-    elif message.photo:
-        await ask_link(message, state)
-    else:
-        await state.set_state(NewsForm.photo)
-        await message.answer(_("holder.news.ask_photo"), reply_markup=holder_forms.news_skip())
+    shown = previewer(state, i18n, settings)
+    await compose.take_text(message, state, NEWS, i18n, settings.timezone, shown)
 
 
 async def on_photo(message: Message, state: FSMContext, i18n: I18n, settings: Settings) -> None:
     """Holder sends a photo → bot keeps its largest size and asks for a link (or previews);
     a text too long for a caption: says so, the photo is not taken."""
-    if not message.photo:
-        await message.answer(_("holder.news.need_photo"), reply_markup=holder_forms.news_skip())
-        return
-    draft = await state.get_data()
-    candidate = {**draft, "photo": message.photo[-1].file_id}
-    if not fits(candidate, i18n, settings.timezone):
-        await too_long(message, candidate, i18n, settings.timezone)
-        return
-    await state.update_data(photo=candidate["photo"])
-    if draft["editing"]:
-        await preview(message, state, i18n, settings)
-    else:
-        await ask_link(message, state)
+    shown = previewer(state, i18n, settings)
+    await compose.take_photo(message, state, NEWS, i18n, settings.timezone, shown)
 
 
 async def on_link(message: Message, state: FSMContext, i18n: I18n, settings: Settings) -> None:
     """Holder sends "https://… [label]" → bot shows the preview; not a web link: says so."""
-    parsed = link_line(message.text or "")
-    if parsed is None:
-        await message.answer(
-            _("holder.news.bad_link").format(limit=LABEL_MAX), reply_markup=holder_forms.news_skip()
-        )
-        return
-    await state.update_data(link=parsed[0], label=parsed[1])
-    await preview(message, state, i18n, settings)
+    await compose.take_link(message, state, NEWS, previewer(state, i18n, settings))
 
 
 async def on_skip(query: CallbackQuery, state: FSMContext, i18n: I18n, settings: Settings) -> None:
     """Holder taps Skip (photo or link) → the next step, or back to the preview when editing."""
-    await query.answer()
-    if not isinstance(query.message, Message):
-        return
-    await query.message.edit_reply_markup(reply_markup=None)
-    draft = await state.get_data()
-    if await state.get_state() == NewsForm.photo.state and not draft["editing"]:
-        await ask_link(query.message, state)
-    else:
-        await preview(query.message, state, i18n, settings)
+    await compose.skip(query, state, NEWS, previewer(state, i18n, settings))
 
 
 def create_router() -> Router:

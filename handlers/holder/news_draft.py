@@ -1,10 +1,9 @@
 """A holder's news draft: its dialogue's states, its checks (it fits every reader's message;
-the campaign's news of the last 24 hours), its last steps and its preview.
+the campaign's news of the last 24 hours), its composer (handlers.compose) and its preview.
 
-The draft lives in the FSM data (server-side): campaign, title, text (HTML), photo, link, label,
-and `editing` (a step reached from the preview returns to it, keeping the rest)."""
+The draft (bot.ui.compose) lives in the FSM data, with the campaign and its title."""
 
-from typing import Any
+from functools import partial
 
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -19,8 +18,10 @@ from bot.settings import LOCALES, Settings
 from bot.ui import formatting, holder_forms
 from bot.ui.broadcasts import CAPTION_LIMIT, TEXT_LIMIT, news_fits, news_markup, news_text
 from bot.ui.cards import telegram_length
+from bot.ui.compose import Draft, for_every_reader
 from bot.ui.notifications import Reader
 from bot.ui.progress import locale
+from handlers.compose import Composer, Preview, Prompts, show
 from storage.repo import news
 
 
@@ -31,20 +32,18 @@ class NewsForm(StatesGroup):
     preview = State()
 
 
-def fits(draft: dict[str, Any], i18n: I18n, tz: str) -> bool:
+def fits(draft: Draft, i18n: I18n, tz: str) -> bool:
     """The news fits for every reader: the header is in each follower's language."""
-    return all(
-        news_fits(draft["title"], draft["text"], bool(draft["photo"]), Reader(code, tz, i18n))
-        for code in LOCALES
-    )
+    title, text, photo = draft["title"], draft["text"], bool(draft["photo"])
+    return for_every_reader(lambda reader: news_fits(title, text, photo, reader), i18n, tz)
 
 
-def _length(draft: dict[str, Any], i18n: I18n, tz: str) -> int:
+def _length(draft: Draft, i18n: I18n, tz: str) -> int:
     readers = (Reader(code, tz, i18n) for code in LOCALES)
     return max(telegram_length(news_text(draft["title"], draft["text"], r)) for r in readers)
 
 
-async def too_long(message: Message, draft: dict[str, Any], i18n: I18n, tz: str) -> None:
+async def too_long(message: Message, draft: Draft, i18n: I18n, tz: str) -> None:
     if draft["photo"]:
         text, limit = _("holder.news.too_long_photo"), CAPTION_LIMIT
     else:
@@ -66,9 +65,30 @@ async def limit_reached(
     )
 
 
-async def ask_link(message: Message, state: FSMContext) -> None:
-    await state.set_state(NewsForm.link)
-    await message.answer(_("holder.news.ask_link"), reply_markup=holder_forms.news_skip())
+def _prompts() -> Prompts:
+    return Prompts(
+        need_text=_("holder.news.need_text"),
+        ask_photo=_("holder.news.ask_photo"),
+        need_photo=_("holder.news.need_photo"),
+        ask_link=_("holder.news.ask_link"),
+        bad_link=_("holder.news.bad_link"),
+        edit_what=_("holder.news.edit_what"),
+        ask_new_text=_("holder.news.ask_new_text"),
+    )
+
+
+NEWS = Composer(
+    text=NewsForm.text,
+    photo=NewsForm.photo,
+    link=NewsForm.link,
+    preview=NewsForm.preview,
+    prompts=_prompts,
+    cancel=holder_forms.news_cancel,
+    skip=holder_forms.news_skip,
+    edit=holder_forms.news_edit,
+    fits=fits,
+    too_long=too_long,
+)
 
 
 async def preview(message: Message, state: FSMContext, i18n: I18n, settings: Settings) -> None:
@@ -77,11 +97,10 @@ async def preview(message: Message, state: FSMContext, i18n: I18n, settings: Set
     draft = await state.get_data()
     reader = Reader(i18n.current_locale, settings.timezone, i18n)
     text = news_text(draft["title"], draft["text"], reader)
-    markup = news_markup(draft["link"], draft["label"], reader)
-    if draft["photo"]:
-        await message.answer_photo(draft["photo"], caption=text, reply_markup=markup)
-    else:
-        await message.answer(text, reply_markup=markup)
-    await state.set_state(NewsForm.preview)
-    await state.update_data(editing=True)
+    await show(message, state, NEWS, text, news_markup(draft["link"], draft["label"], reader))
     await message.answer(_("holder.news.preview_note"), reply_markup=holder_forms.news_confirm())
+
+
+def previewer(state: FSMContext, i18n: I18n, settings: Settings) -> Preview:
+    """The preview, for the composer's steps to show."""
+    return partial(preview, state=state, i18n=i18n, settings=settings)

@@ -18,8 +18,10 @@ from bot.filters import Inline
 from bot.settings import Settings
 from bot.ui import holder_forms
 from bot.ui.callbacks import NewsStep
-from handlers.holder.guard import drop, managed, refuse
-from handlers.holder.news_draft import NewsForm, ask_link, fits, limit_reached, preview, too_long
+from bot.ui.compose import EDIT_ACTIONS
+from handlers import compose
+from handlers.holder.guard import managed, refuse
+from handlers.holder.news_draft import NEWS, NewsForm, fits, limit_reached, previewer, too_long
 from storage.models import Broadcast, User
 
 KIND = "news"
@@ -32,11 +34,7 @@ async def on_preview_message(message: Message) -> None:
 
 async def on_edit(query: CallbackQuery, state: FSMContext) -> None:
     """Holder taps Edit → bot lists what can be changed (text, photo, link)."""
-    draft = await state.get_data()
-    await query.answer()
-    if isinstance(query.message, Message):
-        markup = holder_forms.news_edit(bool(draft["photo"]), bool(draft["link"]))
-        await query.message.edit_text(_("holder.news.edit_what"), reply_markup=markup)
+    await compose.edit_menu(query, state, NEWS)
 
 
 async def on_edit_pick(
@@ -47,29 +45,8 @@ async def on_edit_pick(
     settings: Settings,
 ) -> None:
     """Holder picks what to change → bot asks for it (or removes it and previews again)."""
-    await query.answer()
-    if not isinstance(query.message, Message):
-        return
-    await query.message.edit_reply_markup(reply_markup=None)
-    action = callback_data.action
-    if action == "text":
-        await state.set_state(NewsForm.text)
-        await query.message.answer(
-            _("holder.news.ask_new_text"), reply_markup=holder_forms.news_cancel()
-        )
-    elif action == "photo":
-        await state.set_state(NewsForm.photo)
-        await query.message.answer(
-            _("holder.news.ask_photo"), reply_markup=holder_forms.news_skip()
-        )
-    elif action == "link":
-        await ask_link(query.message, state)
-    else:
-        if action == "nophoto":
-            await state.update_data(photo=None)
-        elif action == "nolink":
-            await state.update_data(link=None, label=None)
-        await preview(query.message, state, i18n, settings)
+    shown = previewer(state, i18n, settings)
+    await compose.edit_pick(query, callback_data.action, state, NEWS, shown)
 
 
 async def on_send(
@@ -132,7 +109,7 @@ async def _queue(
 
 async def on_cancel(event: Message | CallbackQuery, state: FSMContext) -> None:
     """Holder sends /cancel or taps Cancel at any step → bot drops the draft; nothing is sent."""
-    await drop(event, state, _("holder.news.cancelled"))
+    await compose.drop(event, state, _("holder.news.cancelled"))
 
 
 def create_router() -> Router:
@@ -146,8 +123,6 @@ def create_router() -> Router:
     router.callback_query.register(on_send, preview_state, NewsStep.filter(F.action == "send"))
     router.callback_query.register(on_edit, preview_state, NewsStep.filter(F.action == "edit"))
     router.callback_query.register(
-        on_edit_pick,
-        preview_state,
-        NewsStep.filter(F.action.in_({"text", "photo", "nophoto", "link", "nolink", "preview"})),
+        on_edit_pick, preview_state, NewsStep.filter(F.action.in_(EDIT_ACTIONS))
     )
     return router

@@ -20,7 +20,8 @@ from bot.ui import formatting, holder_forms
 from bot.ui.callbacks import HolderMenu, ProgressStep
 from bot.ui.holder_input import parse_count, parse_euros
 from bot.ui.progress import locale
-from handlers.holder.guard import drop, managed, menu_press, pick_campaign, refuse
+from handlers.compose import drop
+from handlers.holder.guard import managed, menu_press, pick_campaign, refuse
 from storage.models import Campaign, User
 from storage.repo import progress
 
