@@ -117,6 +117,19 @@ async def take_link(message: Message, state: FSMContext, form: Composer, preview
     await preview(message)
 
 
+async def take(
+    message: Message, state: FSMContext, form: Composer, i18n: I18n, tz: str, preview: Preview
+) -> None:
+    """What the user typed or sent, for the step the composer is at (text, photo or link)."""
+    step = await state.get_state()
+    if step == form.text.state:
+        await take_text(message, state, form, i18n, tz, preview)
+    elif step == form.photo.state:
+        await take_photo(message, state, form, i18n, tz, preview)
+    else:
+        await take_link(message, state, form, preview)
+
+
 async def skip(query: CallbackQuery, state: FSMContext, form: Composer, preview: Preview) -> None:
     """Skip (photo or link) → the next step, or back to the preview when editing."""
     await query.answer()

@@ -140,7 +140,7 @@ def _previewer(
     )
 
 
-async def on_text(
+async def on_step(
     message: Message,
     state: FSMContext,
     session: AsyncSession,
@@ -148,37 +148,11 @@ async def on_text(
     settings: Settings,
     gazetteer: Gazetteer,
 ) -> None:
-    """Coordinator sends the text (or a photo with its caption) → bot asks for a photo, a link,
-    or shows the preview; too long: says the limit and keeps the draft."""
+    """Coordinator sends the text (or a photo with its caption), a photo, or "https://… [label]"
+    → bot asks for the next (a photo, a link) or shows the preview; too long, not a photo or not
+    a web link: says so and keeps the draft (handlers.compose)."""
     shown = _previewer(state, session, i18n, settings, gazetteer)
-    await compose.take_text(message, state, ANNOUNCE, i18n, settings.timezone, shown)
-
-
-async def on_photo(
-    message: Message,
-    state: FSMContext,
-    session: AsyncSession,
-    i18n: I18n,
-    settings: Settings,
-    gazetteer: Gazetteer,
-) -> None:
-    """Coordinator sends a photo → bot keeps its largest size and asks for a link (or previews);
-    a text too long for a caption: says so, the photo is not taken."""
-    shown = _previewer(state, session, i18n, settings, gazetteer)
-    await compose.take_photo(message, state, ANNOUNCE, i18n, settings.timezone, shown)
-
-
-async def on_link(
-    message: Message,
-    state: FSMContext,
-    session: AsyncSession,
-    i18n: I18n,
-    settings: Settings,
-    gazetteer: Gazetteer,
-) -> None:
-    """Coordinator sends "https://… [label]" → bot shows the preview; not a web link: says so."""
-    shown = _previewer(state, session, i18n, settings, gazetteer)
-    await compose.take_link(message, state, ANNOUNCE, shown)
+    await compose.take(message, state, ANNOUNCE, i18n, settings.timezone, shown)
 
 
 async def on_skip(
@@ -257,9 +231,8 @@ def create_router() -> Router:
     router = Router(name="coordinator-announce-form")
     # A command is never part of the draft: it goes to its own handler.
     typed = Inline(~F.text.startswith("/"))
-    router.message.register(on_text, StateFilter(AnnounceForm.text), typed)
-    router.message.register(on_photo, StateFilter(AnnounceForm.photo), typed)
-    router.message.register(on_link, StateFilter(AnnounceForm.link), typed)
+    steps = StateFilter(AnnounceForm.text, AnnounceForm.photo, AnnounceForm.link)
+    router.message.register(on_step, steps, typed)
     router.message.register(on_preview_message, StateFilter(AnnounceForm.preview), typed)
     router.callback_query.register(
         on_skip,

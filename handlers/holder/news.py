@@ -76,23 +76,12 @@ async def cmd_news(
         await start(message, campaign, session, settings, clock, state)
 
 
-async def on_text(message: Message, state: FSMContext, i18n: I18n, settings: Settings) -> None:
-    """Holder sends the text (or a photo with its caption) → bot asks for a photo, a link, or
-    shows the preview; too long: says the limit and keeps the draft."""
+async def on_step(message: Message, state: FSMContext, i18n: I18n, settings: Settings) -> None:
+    """Holder sends the text (or a photo with its caption), a photo, or "https://… [label]" →
+    bot asks for the next (a photo, a link) or shows the preview; too long, not a photo or not a
+    web link: says so and keeps the draft (handlers.compose)."""
     shown = previewer(state, i18n, settings)
-    await compose.take_text(message, state, NEWS, i18n, settings.timezone, shown)
-
-
-async def on_photo(message: Message, state: FSMContext, i18n: I18n, settings: Settings) -> None:
-    """Holder sends a photo → bot keeps its largest size and asks for a link (or previews);
-    a text too long for a caption: says so, the photo is not taken."""
-    shown = previewer(state, i18n, settings)
-    await compose.take_photo(message, state, NEWS, i18n, settings.timezone, shown)
-
-
-async def on_link(message: Message, state: FSMContext, i18n: I18n, settings: Settings) -> None:
-    """Holder sends "https://… [label]" → bot shows the preview; not a web link: says so."""
-    await compose.take_link(message, state, NEWS, previewer(state, i18n, settings))
+    await compose.take(message, state, NEWS, i18n, settings.timezone, shown)
 
 
 async def on_skip(query: CallbackQuery, state: FSMContext, i18n: I18n, settings: Settings) -> None:
@@ -106,9 +95,8 @@ def create_router() -> Router:
     router.callback_query.register(on_menu_news, HolderMenu.filter(F.action == "news"))
     # A command is never part of the draft: it goes to its own handler (/cancel included).
     typed = Inline(~F.text.startswith("/"))
-    router.message.register(on_text, StateFilter(NewsForm.text), typed)
-    router.message.register(on_photo, StateFilter(NewsForm.photo), typed)
-    router.message.register(on_link, StateFilter(NewsForm.link), typed)
+    steps = StateFilter(NewsForm.text, NewsForm.photo, NewsForm.link)
+    router.message.register(on_step, steps, typed)
     router.callback_query.register(
         on_skip, StateFilter(NewsForm.photo, NewsForm.link), NewsStep.filter(F.action == "skip")
     )
