@@ -327,3 +327,14 @@ async def test_the_import_button_leads_to_a_file_import(
     )
     found = await campaigns(sessionmaker)
     assert {key: value[0] for key, value in found.items()} == {"1": loire, "2": loire}
+
+
+async def test_the_announcements_button_opens_the_operations_announcements(
+    bot: Harness, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    await seed(sessionmaker)
+    chat = bot.chat(COORDINATOR)
+    card = await open_card(chat, LOIRE)
+    await chat.press(card, chat.t("operation.menu.announce"))
+    shown = text(chat.message(card["message_id"])) + "".join(text(m) for m in chat.messages[-1:])
+    assert LOIRE in shown and chat.t("announce.waiting") in shown

@@ -19,6 +19,7 @@ from bot.domain import operations as fields
 from bot.domain.operations import FieldProblem
 from bot.domain.territory import Area, Divisions, describe
 from bot.ui import formatting
+from bot.ui.announcements import AnnounceMenu
 from bot.ui.callbacks import Page, RowId
 from bot.ui.progress import locale
 from storage.models import Operation
@@ -196,6 +197,7 @@ def card_keyboard(
     rows = [
         _button(_("operation.menu.edit"), OperationMenu(action="edit", id=operation_id)),
         _button(_("operation.menu.attach"), OperationMenu(action="attach", id=operation_id)),
+        _button(_("operation.menu.announce"), AnnounceMenu(action="list", id=operation_id)),
         *more,
     ]
     if is_admin:
