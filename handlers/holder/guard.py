@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.settings import Settings
 from bot.ui.callbacks import HolderMenu
+from handlers.holder.access import managed_campaign
 from storage.models import Campaign, User
 from storage.repo import campaigns, holders
 
@@ -59,9 +60,11 @@ async def menu_press(
     query: CallbackQuery, campaign_id: int, session: AsyncSession, user: User, settings: Settings
 ) -> tuple[Message, Campaign] | None:
     """A /myprojects button pressed: the campaign, if the user may manage it, and the message
-    to answer under; otherwise the press is refused (None)."""
-    campaign = await managed(session, user, settings, campaign_id)
-    if campaign is None or not isinstance(query.message, Message):
+    to answer under; otherwise the press is refused (handlers.holder.access) and None."""
+    campaign = await managed_campaign(query, campaign_id, session, user, settings)
+    if campaign is None:
+        return None
+    if not isinstance(query.message, Message):
         await refuse(query)
         return None
     await query.answer()
