@@ -102,20 +102,29 @@ async def save_place(
 ) -> None:
     user.lat, user.lon = round_location(lat, lon)
     user.commune_insee = insee
+    ask = consent_due(user, now)  # written with the place: one transaction
     await state.clear()
     await message.answer(
         _("place.saved").format(place=escape(place_name)), reply_markup=ReplyKeyboardRemove()
     )
-    await ask_consent(message, user, now)
+    if ask:
+        await message.answer(_("consent.ask"), reply_markup=consent_keyboard())
     await message.answer(_("radius.ask"), reply_markup=radius_keyboard(user.radius_km))
+
+
+def consent_due(user: User, now: datetime) -> bool:
+    """The consent question is to be put to this resident now: never asked before (it is
+    marked asked, so that it is put once)."""
+    if not audience.should_ask(user):
+        return False
+    audience.mark_asked(user, now)
+    return True
 
 
 async def ask_consent(message: Message, user: User, now: datetime) -> None:
     """Put the consent question to a resident who was never asked (once: it is marked asked)."""
-    if not audience.should_ask(user):
-        return
-    audience.mark_asked(user, now)
-    await message.answer(_("consent.ask"), reply_markup=consent_keyboard())
+    if consent_due(user, now):
+        await message.answer(_("consent.ask"), reply_markup=consent_keyboard())
 
 
 async def on_consent(
