@@ -3,6 +3,7 @@ news with a photo composed, previewed and sent, the followers receiving it (one 
 bot counted), and the holder's report message reaching its final counts."""
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 
 import pytest
@@ -14,7 +15,8 @@ from bot.domain.gazetteer import Gazetteer
 from bot.ui.broadcasts import news_text
 from bot.ui.notifications import Reader
 from bot.ui.reports import Figures, report_text
-from storage.models import Broadcast
+from storage.models import Broadcast, Invitation
+from storage.repo import holders
 from tests.delivery_helpers import SkipClock, make_worker
 from tests.e2e import Chat, Harness, plain, start_harness
 from tests.holder_helpers import send_photo
@@ -79,3 +81,28 @@ async def skip_link(holder: Chat) -> list[dict]:
     """No link: the preview (the photo with its caption) and its note with Send."""
     replies = await holder.press(holder.last, holder.t("holder.form.skip"))
     return replies[-2:]
+
+
+async def test_a_holder_gets_their_holdings_and_posts_in_mydata_and_forget_unsigns_them(
+    bot: Harness, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    exp3d, _other = await seed(bot, sessionmaker)
+    holder = await claimed_holder(bot, sessionmaker, exp3d, HOLDER)
+    async with sessionmaker() as session:
+        session.add(Broadcast(kind="news", campaign_id=exp3d, author_id=HOLDER, text="Atelier"))
+        await session.commit()
+
+    await holder.send("/mydata")
+    data = json.loads(bot.fake.calls_of("sendDocument")[-1].params["document"].content)
+    assert [h["campaign_id"] for h in data["holdings"]] == [exp3d]
+    assert [p["text"] for p in data["posts"]] == ["Atelier"]
+    assert data["applications"] == [] and data["coordinations"] == []
+
+    replies = await holder.send("/forget")
+    await holder.press(replies[0], holder.t("forget.yes"))
+    async with sessionmaker() as session:
+        [post] = (await session.scalars(select(Broadcast))).all()
+        assert (post.campaign_id, post.author_id) == (exp3d, None)  # the news stays, unsigned
+        used = await session.scalars(select(Invitation.used_by))
+        assert list(used) == [None]
+        assert await holders.campaigns_of(session, HOLDER) == []

@@ -2,10 +2,21 @@
 
 from datetime import datetime
 
-from sqlalchemy import delete, inspect, select
+from sqlalchemy import delete, inspect, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Campaign, Follow, Outbox, User, utcnow
+from storage.models import (
+    Application,
+    Broadcast,
+    Campaign,
+    Follow,
+    Holder,
+    Invitation,
+    OperationCoordinator,
+    Outbox,
+    User,
+    utcnow,
+)
 from storage.repo.writes import insert_or_ignore
 
 
@@ -36,8 +47,17 @@ async def get_or_create(
 
 
 async def delete_user(session: AsyncSession, user_id: int) -> None:
+    """Erase the user: their row and what hangs on it (follows, holdings, assignments and
+    applications go with the row); the news they posted stays with its campaign, unsigned, and
+    the invitations they opened forget who opened them."""
     await session.execute(delete(Outbox).where(Outbox.user_id == user_id))
     await session.execute(delete(Follow).where(Follow.user_id == user_id))
+    await session.execute(
+        update(Broadcast).where(Broadcast.author_id == user_id).values(author_id=None)
+    )
+    await session.execute(
+        update(Invitation).where(Invitation.used_by == user_id).values(used_by=None)
+    )
     await session.execute(delete(User).where(User.id == user_id))
 
 
@@ -61,10 +81,23 @@ def _columns(row: object) -> dict[str, object]:
 
 async def export(session: AsyncSession, user_id: int) -> dict[str, object]:
     """Everything stored about a user, every row and column of it, as JSON-ready data: their
-    row, their follows (with the campaign's title) and the notifications kept for them."""
+    row, their follows (with the campaign's title), the notifications kept for them, their
+    applications, the campaigns they hold, the operations they coordinate and what they posted."""
     user = await session.get(User, user_id)
     if user is None:
         return {"user": None, "follows": [], "notifications": []}
+    mine = {
+        "applications": select(Application).where(Application.applicant_id == user_id),
+        "holdings": select(Holder).where(Holder.user_id == user_id),
+        "coordinations": select(OperationCoordinator).where(
+            OperationCoordinator.user_id == user_id
+        ),
+        "posts": select(Broadcast).where(Broadcast.author_id == user_id),
+    }
+    more = {
+        name: [_columns(row) for row in await session.scalars(query)]
+        for name, query in mine.items()
+    }
     follows = await session.execute(
         select(Follow, Campaign.title)
         .join(Campaign, Campaign.id == Follow.campaign_id)
@@ -78,4 +111,5 @@ async def export(session: AsyncSession, user_id: int) -> dict[str, object]:
         "user": _columns(user),
         "follows": [_columns(follow) | {"campaign_title": title} for follow, title in follows],
         "notifications": [_columns(row) for row in notifications],
+        **more,
     }
