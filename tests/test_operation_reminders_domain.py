@@ -75,3 +75,12 @@ def test_a_reminder_turned_off_is_not_due_and_a_late_launch_waits_for_it() -> No
     [launch] = [r for r in reminders.schedule(op, TZ) if r.which == "launch"]
     assert launch.due_at == datetime(2027, 2, 5, 17, 0, tzinfo=UTC)  # 18:00, after 10:00
     assert reminders.schedule(Op(call_closes_at=None, launch_at=None), TZ) == []
+
+
+def test_near_counts_the_points_within_the_radius_and_none_without_a_point() -> None:
+    tours, orleans, blois = (47.394, 0.684), (47.902, 1.909), (47.586, 1.336)
+    points = [tours, tours, orleans, blois]
+    assert reminders.near(*tours, 25, points) == 2  # Blois is about 54 km away
+    assert reminders.near(*tours, 60, points) == 3
+    assert reminders.near(*orleans, 5, points) == 1
+    assert reminders.near(None, None, 25, points) == 0

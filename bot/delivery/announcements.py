@@ -14,6 +14,7 @@ sends the row, and edits the coordinator's report message (report_chat_id) as de
 """
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -48,7 +49,7 @@ async def queue_rows(
     now: datetime,
     tz: str,
     divisions: Divisions,
-    content: dict[str, Any] | None = None,
+    content: dict[str, Any] | Callable[[Any], dict[str, Any]] | None = None,
 ) -> int:
     """Write the broadcast's outbox rows (its kind) for its operation's consenting residents;
     sets recipients. Returns how many rows were new. No commit, no claim (the callers do both).
@@ -56,15 +57,18 @@ async def queue_rows(
     An announcement's rows are empty and carry the broadcast's id: the worker renders the
     broadcast, as its own message. With `content` (reminders) they are alerts like the others,
     rendered from their content by the registry and grouped with the reader's alerts due with
-    them, so they carry no broadcast id: the broadcast, written once, only keeps the count."""
+    them, so they carry no broadcast id: the broadcast, written once, only keeps the count.
+    `content` is one dict for all, or a function of the recipient (read with their point and
+    radius) giving each row's: rows given the same object share one JSON text."""
     if broadcast.operation_id is None:
         raise ValueError("an announcement needs its operation")
     codes = await territory_communes(session, broadcast.operation_id, divisions)
-    recipients = await audience.recipients(session, codes)
+    recipients = await audience.recipients(session, codes, placed=callable(content))
     rows = news_rows(broadcast, recipients, now, Deliveries(tz))
     if content is not None:
-        for row in rows:
-            row["content"] = content  # one object: written as JSON once (outbox._shared)
+        for row, recipient in zip(rows, recipients, strict=True):
+            # One object for many: written as JSON once per object (outbox._shared).
+            row["content"] = content(recipient) if callable(content) else content
             row["broadcast_id"] = None
     inserted = await outbox.enqueue_many(session, rows)
     # Counted, not taken from `inserted`: queueing again inserts nothing and must not say 0.

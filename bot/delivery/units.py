@@ -4,7 +4,8 @@ the user's language and the bot's time zone; rows not to send are closed with th
 A broadcast's row (a holder's news, a coordinator's announcement: Outbox.broadcast_id) is always
 a message of its own, never grouped with the user's alerts: the broadcast's text under its
 campaign's or operation's name, as a photo's caption when it has a photo, with its link button
-(bot.ui.broadcasts, bot.ui.announcements: the previews' rendering).
+(bot.ui.broadcasts, bot.ui.announcements: the previews' rendering). A message of alerts holding
+an operation's launch reminder carries its button (bot.ui.reminder_texts.launch_markup).
 """
 
 import logging
@@ -21,6 +22,7 @@ from bot.settings import Settings
 from bot.ui.announcements import announcement_text
 from bot.ui.broadcasts import news_markup, news_text
 from bot.ui.notifications import Reader, render_item, render_messages, wanted
+from bot.ui.reminder_texts import launch_markup
 from storage.models import Broadcast, Outbox, OutboxStatus, User
 
 log = logging.getLogger(__name__)
@@ -146,7 +148,10 @@ class Sorter:
         if not good:
             return []
         parts = render_messages(good, reader)
-        return [Unit(user.id, list(part_rows), text) for part_rows, text in parts]  # type: ignore[arg-type]
+        return [
+            Unit(user.id, list(part_rows), text, markup=launch_markup(part_rows, reader))  # type: ignore[arg-type]
+            for part_rows, text in parts
+        ]
 
     def _news_unit(
         self,

@@ -16,6 +16,7 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from bot.domain.clock import local_date
+from storage.geo import KM_PER_DEGREE, haversine_km
 
 REMINDER_HOUR = time(10, 0)
 CALL_7D, CALL_1D, LAUNCH = "call_7d", "call_1d", "launch"
@@ -78,3 +79,20 @@ def due(operation: Dated, tz: str, now: datetime, off: Iterable[str] = ()) -> li
 def turned_off(operation: object) -> list[str]:
     """The reminders the operation's flags turn off."""
     return [which for which, flag in FLAGS.items() if not getattr(operation, flag)]
+
+
+def near(
+    lat: float | None, lon: float | None, radius_km: float, points: Iterable[tuple[float, float]]
+) -> int:
+    """How many of `points` lie within `radius_km` of (lat, lon); 0 for a reader with no point.
+
+    The launch reminder's count for one reader: the latitude alone rules most points out before
+    the exact distance is computed."""
+    if lat is None or lon is None:
+        return 0
+    band = radius_km / KM_PER_DEGREE
+    return sum(
+        1
+        for p_lat, p_lon in points
+        if abs(p_lat - lat) <= band and haversine_km(lat, lon, p_lat, p_lon) <= radius_km
+    )

@@ -27,6 +27,11 @@ class ListView(ListContext, CallbackData, prefix="l"):
     """A page of a list."""
 
 
+class NearbyOpen(CallbackData, prefix="nbo"):
+    """Send the resident's nearby list as a new message (the launch reminder's button: the
+    message it sits on, maybe grouped with other alerts, stays as it is)."""
+
+
 class ListFilter(ListContext, CallbackData, prefix="lf"):
     """Show the choices of one filter (what: c category, s status) for a list."""
 

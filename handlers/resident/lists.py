@@ -13,7 +13,7 @@ from bot.domain.gazetteer import Gazetteer
 from bot.readmodels.sync import ReadModels
 from bot.settings import Settings
 from bot.ui.browse import Rendered, is_valid_state, query_digest, query_words, render_list
-from bot.ui.callbacks import ListFilter, ListView, RadiusPick
+from bot.ui.callbacks import ListFilter, ListView, NearbyOpen, RadiusPick
 from bot.ui.listing import ListState, filter_keyboard
 from handlers.resident.places import ask_consent, ask_place
 from storage.models import User
@@ -130,6 +130,29 @@ async def on_list_view(
     await edit_to(query, rendered)
 
 
+async def on_open_nearby(
+    query: CallbackQuery,
+    session: AsyncSession,
+    user: User,
+    state: FSMContext,
+    settings: Settings,
+    gazetteer: Gazetteer,
+    read_models: ReadModels,
+    clock: Clock,
+) -> None:
+    """Resident taps the launch reminder's button → bot sends their nearby list below it, as
+    /nearby does (asks for their place if it has none); the reminder stays as it was."""
+    if not isinstance(query.message, Message):
+        await query.answer(_("stale"), show_alert=True)
+        return
+    await query.answer()
+    if not user.has_location:
+        await ask_place(query.message, state)
+        return
+    state_n = ListState("n")
+    await send_list(query.message, session, user, state_n, settings, gazetteer, read_models, clock)
+
+
 async def on_list_filter(query: CallbackQuery, callback_data: ListFilter) -> None:
     """Resident taps a filter → bot shows its choices in place of the list's buttons."""
     state = ListState.of(callback_data, page=0)
@@ -172,6 +195,7 @@ def create_router() -> Router:
     router.message.register(cmd_search, Command("search"))
     router.message.register(cmd_following, Command("following"))
     router.callback_query.register(on_list_view, ListView.filter())
+    router.callback_query.register(on_open_nearby, NearbyOpen.filter())
     router.callback_query.register(on_list_filter, ListFilter.filter())
     router.callback_query.register(on_radius, RadiusPick.filter())
     return router

@@ -11,7 +11,7 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Broadcast, Campaign, Operation
@@ -135,14 +135,19 @@ async def sent_reminders(session: AsyncSession, keys: Collection[str]) -> dict[s
     return {row.dedup_key: row for row in rows if row.dedup_key is not None}
 
 
-async def projects(session: AsyncSession, operation_id: int) -> int:
-    """How many campaigns belong to the operation (its cancelled ones left out)."""
-    found = await session.scalar(
-        select(func.count())
-        .select_from(Campaign)
-        .where(Campaign.operation_id == operation_id, Campaign.cancelled_at.is_(None))
+async def live_points(
+    session: AsyncSession, operation_id: int, now: datetime
+) -> list[tuple[float, float]]:
+    """(lat, lon) of each of the operation's campaigns that is live or upcoming at `now` (not
+    ended, not cancelled): the launch reminder counts those near each reader."""
+    rows = await session.execute(
+        select(Campaign.lat, Campaign.lon).where(
+            Campaign.operation_id == operation_id,
+            Campaign.cancelled_at.is_(None),
+            Campaign.ends_at > now,
+        )
     )
-    return int(found or 0)
+    return [(lat, lon) for lat, lon in rows]
 
 
 def _one(result: Any) -> bool:

@@ -73,13 +73,17 @@ def in_communes(session: AsyncSession, codes: Collection[str]) -> ColumnElement[
     return User.commune_insee.in_(select(listed.c.value))
 
 
-async def recipients(session: AsyncSession, codes: Collection[str]) -> Sequence[Any]:
+async def recipients(
+    session: AsyncSession, codes: Collection[str], placed: bool = False
+) -> Sequence[Any]:
     """The consenting residents living in one of these communes, with what queueing needs
-    (storage.repo.broadcasts.RECIPIENT_COLUMNS: quiet hours, digest)."""
+    (storage.repo.broadcasts.RECIPIENT_COLUMNS: quiet hours, digest) and, when `placed`, their
+    point and radius (lat, lon, radius_km: the launch reminder counts the projects near them)."""
     if not codes:
         return []
+    place = (User.lat, User.lon, User.radius_km) if placed else ()
     result = await session.execute(
-        select(*RECIPIENT_COLUMNS).where(*CONSENTING, in_communes(session, codes))
+        select(*RECIPIENT_COLUMNS, *place).where(*CONSENTING, in_communes(session, codes))
     )
     return result.all()
 
