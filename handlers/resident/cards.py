@@ -11,7 +11,7 @@ from bot.domain.clock import Clock
 from bot.domain.gazetteer import Gazetteer
 from bot.settings import Settings
 from bot.ui.browse import is_valid_state, origin_of
-from bot.ui.callbacks import CardView, FollowFrom, FollowToggle
+from bot.ui.callbacks import CardView, FollowFrom, FollowToggle, PastNews
 from bot.ui.cards import card_keyboard, card_text
 from bot.ui.listing import ListState
 from storage.models import Campaign, User
@@ -38,9 +38,9 @@ async def render_card(
     bot: Bot,
     source: str | None = None,
 ) -> tuple[str, InlineKeyboardMarkup]:
-    following = await campaigns.is_followed(session, user.id, campaign.id)
     me = await bot.me()
-    facts = await news.card_facts(session, campaign.id, now, now - WEEK)
+    facts = await news.card_facts(session, campaign.id, now, now - WEEK, user.id)
+    following = facts.followed
     text = card_text(campaign, gazetteer, now, settings.timezone, origin_of(user), facts)
     admin = user.id in settings.admin_ids
     has_news = facts.news_text is not None
@@ -114,7 +114,9 @@ async def on_follow(
     await query.answer(_("card.followed") if callback_data.on else _("card.unfollowed"))
     me = await bot.me()
     admin = user.id in settings.admin_ids
-    has_news = await news.published(session, campaign.id, clock())
+    # The card's News button stays as the card had it (the message is Telegram's copy of
+    # what the bot sent): no query for it.
+    has_news = has_news_button(query.message)
     markup = card_keyboard(
         campaign,
         callback_data.on,
@@ -133,3 +135,20 @@ def create_router() -> Router:
     router.callback_query.register(on_follow, FollowToggle.filter())
     router.callback_query.register(on_follow, FollowFrom.filter())
     return router
+
+
+def has_news_button(message: Message) -> bool:
+    """The card message shows a News button (one whose data is a PastNews')."""
+    markup = message.reply_markup
+    rows = markup.inline_keyboard if markup is not None else []
+    return any(_is_past_news(button.callback_data) for row in rows for button in row)
+
+
+def _is_past_news(data: str | None) -> bool:
+    if not data:
+        return False
+    try:
+        PastNews.unpack(data)
+    except (TypeError, ValueError):
+        return False
+    return True

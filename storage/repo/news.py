@@ -5,10 +5,21 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, Select, and_, bindparam, exists, func, or_, select
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    exists,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Broadcast, UTCDateTime
+from storage.models import Broadcast, Follow, UTCDateTime
 from storage.repo.progress import raised_at_query
 
 NEWS = "news"
@@ -22,6 +33,7 @@ class CardFacts:
     news_text: str | None = None
     news_at: datetime | None = None
     raised_week_ago: int | None = None
+    followed: bool = False  # by the reader of the card
 
 
 def _posted(campaign_id: Any) -> ColumnElement[bool]:
@@ -73,7 +85,7 @@ async def page(
     return list(rows)
 
 
-def _card_facts_statement() -> Select[str | None, datetime | None, int | None]:
+def _card_facts_statement() -> Select[str | None, datetime | None, int | None, bool]:
     """The card's facts: three scalar subqueries, each an index seek (broadcasts by campaign
     and time, progress_history by campaign and time). Built once, with bound parameters: built
     at each card it took 2.2 ms a card, 0.9 ms once built (SQLite, 10,000 campaigns, 200,000
@@ -90,19 +102,24 @@ def _card_facts_statement() -> Select[str | None, datetime | None, int | None]:
     text = select(Broadcast.text).where(Broadcast.id == latest).scalar_subquery()
     at = select(Broadcast.created_at).where(Broadcast.id == latest).scalar_subquery()
     week_ago = bindparam("week_ago", type_=UTCDateTime())
-    return select(text, at, raised_at_query(campaign_id, week_ago))
+    user_id = bindparam("user_id", type_=BigInteger())
+    followed = exists().where(Follow.user_id == user_id, Follow.campaign_id == campaign_id)
+    return select(text, at, raised_at_query(campaign_id, week_ago), followed)
 
 
 _CARD_FACTS = _card_facts_statement()
 
 
 async def card_facts(
-    session: AsyncSession, campaign_id: int, now: datetime, week_ago: datetime
+    session: AsyncSession, campaign_id: int, now: datetime, week_ago: datetime, user_id: int = 0
 ) -> CardFacts:
-    """The card's latest news and the raised amount a week ago, in one statement."""
-    values = {"campaign_id": campaign_id, "now": now, "week_ago": week_ago}
+    """The card's latest news, the raised amount a week ago and whether the reader follows the
+    campaign, in one statement (each statement is a round trip to the database's thread)."""
+    values = {"campaign_id": campaign_id, "now": now, "week_ago": week_ago, "user_id": user_id}
     row = (await session.execute(_CARD_FACTS, values)).one()
-    return CardFacts(news_text=row[0], news_at=row[1], raised_week_ago=row[2])
+    return CardFacts(
+        news_text=row[0], news_at=row[1], raised_week_ago=row[2], followed=bool(row[3])
+    )
 
 
 async def published(session: AsyncSession, campaign_id: int, now: datetime) -> bool:
