@@ -225,10 +225,6 @@ async def get(session: AsyncSession, campaign_id: int) -> Campaign | None:
     )
 
 
-async def is_followed(session: AsyncSession, user_id: int, campaign_id: int) -> bool:
-    return await session.get(Follow, (user_id, campaign_id)) is not None
-
-
 async def set_follow(
     session: AsyncSession,
     user_id: int,
