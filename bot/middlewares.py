@@ -232,7 +232,10 @@ class UserMiddleware(BaseMiddleware):
         self, session: AsyncSession, tg_user: TgUser, data: dict[str, Any], creates: bool
     ) -> User | None:
         cache = self.read_models.users
-        user = cache.attach(session, tg_user.id) or cache.read(session, tg_user.id)
+        user, absent = cache.attach(session, tg_user.id), False
+        if user is None:
+            user, read = cache.read(session, tg_user.id)
+            absent = read and user is None
         data[FROM_CACHE] = user is not None
         if user is None and creates:
             # Their Telegram language is kept (when we speak it), so that what is sent to them
@@ -243,6 +246,7 @@ class UserMiddleware(BaseMiddleware):
                 self.default_radius_km,
                 telegram_language(tg_user),
                 seen_at=data["clock"](),  # so that retention needs no second write
+                absent=absent,
             )
         if user is None:
             user = await users.get(session, tg_user.id)

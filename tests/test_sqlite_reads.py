@@ -56,7 +56,7 @@ async def test_a_locked_database_is_read_the_usual_way(sqlite_engine: AsyncEngin
             reader(43)
         cache = UserCache(10, reader)
         async with AsyncSession(engine) as other:
-            assert cache.read(other, 43) is None and 43 not in cache
+            assert cache.read(other, 43) == (None, False) and 43 not in cache
     finally:
         holder.close()
     assert reader(43) is not None

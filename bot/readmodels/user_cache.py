@@ -57,19 +57,20 @@ class UserCache:
         session.add(user)
         return user
 
-    def read(self, session: AsyncSession, user_id: int) -> User | None:
-        """The user read from the database at once (SQLite), kept, and attached to `session`;
-        None if there is no such user or no way to read it at once."""
+    def read(self, session: AsyncSession, user_id: int) -> tuple[User | None, bool]:
+        """The user read from the database at once (SQLite), kept, and attached to `session`,
+        and whether the database answered: (None, True) says there is no such user, (None,
+        False) that it could not be read at once."""
         if self.reader is None:
-            return None
+            return None, False
         try:
             values = self.reader(user_id)
         except Unavailable:
-            return None
+            return None, False
         if values is None:
-            return None
+            return None, True
         self._keep(user_id, values)
-        return self.attach(session, user_id)
+        return self.attach(session, user_id), True
 
     def remember(self, user: User) -> None:
         self._keep(user.id, tuple([getattr(user, key) for key in KEYS]))

@@ -17,7 +17,7 @@ from storage.models import (
     User,
     utcnow,
 )
-from storage.repo.writes import insert_or_ignore
+from storage.repo.writes import insert_or_ignore_returning
 
 
 async def get(session: AsyncSession, user_id: int) -> User | None:
@@ -30,18 +30,23 @@ async def get_or_create(
     radius_km: int,
     language_code: str | None = None,
     seen_at: datetime | None = None,
+    absent: bool = False,
 ) -> User:
-    user = await session.get(User, user_id)
-    if user is not None:
-        return user
-    # Two updates of a new user may race: insert-or-ignore, then read.
+    """The user, created if new. `absent`: the caller just read that there is no such user
+    (storage.sqlite_reads), so a newcomer costs one statement, the INSERT that returns them."""
+    if not absent:
+        user = await session.get(User, user_id)
+        if user is not None:
+            return user
+    # Two updates of a new user may race: insert-or-ignore returning the row, else read it.
     now = utcnow()
-    await insert_or_ignore(
-        session, User, [User.id],
-        id=user_id, language_code=language_code, radius_km=radius_km,
-        created_at=now, updated_at=now, last_seen_at=seen_at,
-    )  # fmt: skip
-    user = await session.get(User, user_id)
+    values = {
+        "id": user_id, "language_code": language_code, "radius_km": radius_km,
+        "created_at": now, "updated_at": now, "last_seen_at": seen_at,
+    }  # fmt: skip
+    user = await insert_or_ignore_returning(session, User, [User.id], **values)
+    if user is None:
+        user = await session.get(User, user_id)
     assert user is not None
     return user
 

@@ -1,6 +1,6 @@
 """Writes that two taps, two updates or two processes may race, made idempotent by the database."""
 
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import CursorResult, Result
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -8,15 +8,30 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
+M = TypeVar("M")
+
 
 async def insert_or_ignore(
     session: AsyncSession, model: type, keys: list[InstrumentedAttribute[Any]], **values: Any
 ) -> bool:
     """INSERT … ON CONFLICT (keys) DO NOTHING; True if the row was inserted."""
-    dialect = session.bind.dialect.name if session.bind else "sqlite"
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(model).values(**values).on_conflict_do_nothing(index_elements=keys)
+    statement = _insert(session, model).values(**values).on_conflict_do_nothing(index_elements=keys)
     return updated(await session.execute(statement)) > 0
+
+
+def _insert(session: AsyncSession, model: type) -> Any:
+    """The dialect's INSERT, the one with ON CONFLICT."""
+    dialect = session.bind.dialect.name if session.bind else "sqlite"
+    return (pg_insert if dialect == "postgresql" else sqlite_insert)(model)
+
+
+async def insert_or_ignore_returning(
+    session: AsyncSession, model: type[M], keys: list[InstrumentedAttribute[Any]], **values: Any
+) -> M | None:
+    """INSERT … ON CONFLICT (keys) DO NOTHING RETURNING the row, as an object of `session`;
+    None if the row was already there (one statement either way)."""
+    statement = _insert(session, model).values(**values).on_conflict_do_nothing(index_elements=keys)
+    return (await session.scalars(statement.returning(model))).first()
 
 
 def updated(result: Result[Any]) -> int:
