@@ -76,12 +76,15 @@ async def test_holder_points_and_the_raised_amount_at_a_time(session: AsyncSessi
     assert await progress.raised_at(session, item.id, T0 + timedelta(days=3)) == 110_000
 
     now = T0 + timedelta(days=10)
-    facts = await news.card_facts(session, item.id, now, now - timedelta(days=7))
+    card = await news.card(session, item.id, now, now - timedelta(days=7))
+    assert card is not None and card[0].id == item.id
+    facts = card[1]
     assert (facts.raised_week_ago, facts.news_text, facts.news_at) == (110_000, None, None)
     session.add(Broadcast(kind="news", campaign_id=item.id, text="<b>Hi</b>", created_at=now))
     await session.commit()
-    facts = await news.card_facts(session, item.id, now, now - timedelta(days=7))
-    assert (facts.news_text, facts.news_at) == ("<b>Hi</b>", now)
+    card = await news.card(session, item.id, now, now - timedelta(days=7))
+    assert card is not None and (card[1].news_text, card[1].news_at) == ("<b>Hi</b>", now)
+    assert await news.card(session, item.id + 1000, now, now) is None
     assert await news.published(session, item.id, now)
     assert not await news.published(session, item.id, now - timedelta(seconds=1))
 

@@ -28,8 +28,8 @@ def state_of(data: CardView | FollowToggle | FollowFrom) -> ListState | None:
 
 
 async def render_card(
-    session: AsyncSession,
     campaign: Campaign,
+    facts: news.CardFacts,
     user: User,
     state: ListState | None,
     settings: Settings,
@@ -39,14 +39,18 @@ async def render_card(
     source: str | None = None,
 ) -> tuple[str, InlineKeyboardMarkup]:
     me = await bot.me()
-    facts = await news.card_facts(session, campaign.id, now, now - WEEK, user.id)
-    following = facts.followed
     text = card_text(campaign, gazetteer, now, settings.timezone, origin_of(user), facts)
     admin = user.id in settings.admin_ids
     has_news = facts.news_text is not None
     return text, card_keyboard(
-        campaign, following, state, me.username or "", source, admin, has_news=has_news
+        campaign, facts.followed, state, me.username or "", source, admin, has_news=has_news
     )
+
+
+async def read_card(
+    session: AsyncSession, campaign_id: int, user: User, now: datetime
+) -> tuple[Campaign, news.CardFacts] | None:
+    return await news.card(session, campaign_id, now, now - WEEK, user.id)
 
 
 async def send_card(
@@ -62,11 +66,13 @@ async def send_card(
 ) -> bool:
     """Send a card as a new message (deep link, `source`: its tag); False when there is no such
     campaign."""
-    campaign = await campaigns.get(session, campaign_id)
-    if campaign is None:
+    now = clock()
+    found = await read_card(session, campaign_id, user, now)
+    if found is None:
         return False
+    campaign, facts = found
     text, markup = await render_card(
-        session, campaign, user, None, settings, gazetteer, clock(), bot, source
+        campaign, facts, user, None, settings, gazetteer, now, bot, source
     )
     await message.answer(text, reply_markup=markup)
     return True
@@ -83,12 +89,14 @@ async def on_card(
     bot: Bot,
 ) -> None:
     """Resident taps a campaign in a list → bot shows its card in place of the list."""
-    campaign = await campaigns.get(session, callback_data.id)
-    if campaign is None or not isinstance(query.message, Message):
+    now = clock()
+    found = await read_card(session, callback_data.id, user, now)
+    if found is None or not isinstance(query.message, Message):
         await query.answer(_("stale"), show_alert=True)
         return
+    campaign, facts = found
     text, markup = await render_card(
-        session, campaign, user, state_of(callback_data), settings, gazetteer, clock(), bot
+        campaign, facts, user, state_of(callback_data), settings, gazetteer, now, bot
     )
     await query.answer()
     await query.message.edit_text(text, reply_markup=markup)
@@ -105,7 +113,7 @@ async def on_follow(
 ) -> None:
     """Resident taps Follow/Unfollow → bot records it (with the tag of the link the card came
     from, if any) and flips the button in place."""
-    campaign = await campaigns.get(session, callback_data.id)
+    campaign = await campaigns.find(session, callback_data.id)  # the keyboard needs no rewards
     if campaign is None or not isinstance(query.message, Message):
         await query.answer(_("stale"), show_alert=True)
         return
