@@ -47,12 +47,15 @@ def _note_statement(state: ORMExecuteState) -> None:
         state.session.info[WROTE] = True
 
 
+BUSY_TIMEOUT = 5.0  # seconds a SQLite write waits for its turn, then for the file's lock
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={round(BUSY_TIMEOUT * 1000)}")
     cursor.close()
 
 
@@ -64,9 +67,9 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         # The arguments SQLAlchemy would give aiosqlite, given to the fewer-hops connection.
         args, options = SQLiteDialect_aiosqlite().create_connect_args(parsed)
-        engine = create_async_engine(
-            url, async_creator=partial(sqlite_driver.connect, *args, **options), **kwargs
-        )
+        turns = sqlite_driver.WriteTurns(timeout=BUSY_TIMEOUT)
+        connect = partial(sqlite_driver.connect, *args, turns=turns, **options)
+        engine = create_async_engine(url, async_creator=connect, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     kwargs.setdefault("pool_size", 10)
