@@ -46,7 +46,8 @@ class WriteTurns:
 
     async def take(self) -> None:
         try:
-            await asyncio.wait_for(self._lock.acquire(), self.timeout)
+            async with asyncio.timeout(self.timeout):
+                await self._lock.acquire()
         except TimeoutError:
             raise sqlite3.OperationalError("database is locked") from None
 
