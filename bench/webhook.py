@@ -260,10 +260,15 @@ async def measure(args: argparse.Namespace, url: str, workdir: str) -> dict[str,
         connector = aiohttp.TCPConnector(limit=IN_FLIGHT)
         timeout = aiohttp.ClientTimeout(total=30)
         try:
-            async with aiohttp.ClientSession(connector=connector, timeout=timeout) as http:
+            async with (
+                aiohttp.ClientSession(connector=connector, timeout=timeout) as http,
+                aiohttp.ClientSession(timeout=timeout) as api,
+            ):
                 await bot.start()
                 await bot.healthy(http, f"http://127.0.0.1:{port}/healthz")
-                webhook = Webhook(http, f"http://127.0.0.1:{port}/webhook", secret, bot.alive)
+                webhook_url = f"http://127.0.0.1:{port}/webhook"
+                api_url = f"{fake.base_url}/bot{TOKEN}/"
+                webhook = Webhook(http, webhook_url, secret, bot.alive, api, api_url)
                 figures = await run_phases(args, replies, webhook, communes)
         finally:
             exit_code = await bot.stop()

@@ -94,6 +94,8 @@ class Texts:
             return str(i18n.gettext(key, locale="fr"))
 
         self.place_ask, self.radius_ask = text("place.ask"), text("radius.ask")
+        # /start greets and asks the place in one message.
+        self.start_ask = f"{text('start.greeting')}\n\n{self.place_ask}"
         # Lists are told apart by their header: the radius picked and the place; one followed.
         self.nearby = {
             c.name: text("nearby.header").format(radius=RADIUS_KM, place=escape(c.name))
@@ -113,14 +115,17 @@ def answers(call: Call, texts: Texts, commune: str) -> tuple[int, ...] | None:
     text = params.get("text") or ""
     if text in texts.on_the_way:
         return None
+    nearby = button_data(params, CardView, src="n") and text.startswith(texts.nearby[commune])
     if method == "sendMessage":
-        if text in (texts.place_ask, texts.radius_ask):
-            return (0,) if text == texts.place_ask else (1,)
-        if button_data(params, CardView, src="n") and text.startswith(texts.nearby[commune]):
-            return (2, 3)  # the radius pick and /nearby both end with the nearby list
+        if text in (texts.start_ask, texts.place_ask, texts.radius_ask):
+            return (1,) if text == texts.radius_ask else (0,)
+        if nearby:
+            return (2, 3)  # /nearby's list (the radius pick's, were it sent as a new message)
         following = button_data(params, CardView, src="f")
         return (6,) if following and text.startswith(texts.following) else ()
     if method == "editMessageText":
+        if nearby:
+            return (2,)  # the radius question turned into the list
         return (4,) if button_data(params, FollowToggle, on=True) else ()
     if method == "editMessageReplyMarkup":
         return (5,) if button_data(params, FollowToggle, on=False) else ()
@@ -172,6 +177,10 @@ class Webhook:
     url: str
     secret: str
     alive: Callable[[], bool]  # False once the bot has exited: stop redelivering
+    # Where and how Telegram carries out a method the webhook's response carries (its own
+    # connections, not the webhook's 40).
+    api: aiohttp.ClientSession
+    api_url: str
 
 
 # The buttons pressed: step -> (the step whose reply carries the button, its callback data).
@@ -187,6 +196,8 @@ class Feeder:
 
     def __init__(self, webhook: Webhook, replies: Replies, deadline: float) -> None:
         self.http, self.url, self.alive = webhook.http, webhook.url, webhook.alive
+        self.api, self.api_url = webhook.api, webhook.api_url
+        self.carried: set[asyncio.Task[None]] = set()  # methods from responses, under way
         self.headers = {SECRET_HEADER: webhook.secret, "Content-Type": "application/json"}
         self.replies, self.deadline = replies, deadline
         self.redelivered: Counter[str] = Counter()  # why: an HTTP status, or the error
@@ -223,13 +234,23 @@ class Feeder:
                 await asyncio.wait_for(waiter.wait(), max(wait, 0.0))
         return resident.replies[step]
 
+    async def carry_out(self, params: dict[str, Any]) -> None:
+        method = params.pop("method")
+        with contextlib.suppress(aiohttp.ClientError, TimeoutError):
+            async with self.api.post(self.api_url + method, json=params) as response:
+                await response.read()
+
     async def deliver(self, resident: Resident, step: int, body: bytes) -> bool:
         resident.posted[step] = time.monotonic()
         while time.monotonic() < self.deadline and self.alive():
             try:
                 async with self.http.post(self.url, data=body, headers=self.headers) as response:
-                    await response.read()
+                    answer = await response.read()
                     if response.status == 200:
+                        if answer:  # a method for Telegram to carry out, as it does, meanwhile
+                            task = asyncio.create_task(self.carry_out(json.loads(answer)))
+                            self.carried.add(task)
+                            task.add_done_callback(self.carried.discard)
                         return True
                     self.redelivered[str(response.status)] += 1
             except (aiohttp.ClientError, TimeoutError) as error:

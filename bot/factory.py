@@ -26,6 +26,7 @@ from bot.middlewares import (
 from bot.readmodels.sync import ReadModels
 from bot.readmodels.user_cache import sqlite_reader
 from bot.settings import Settings
+from bot.webhook_reply import AnswerInWebhookReply
 from storage.models import utcnow
 
 
@@ -38,6 +39,7 @@ def create_bot(settings: Settings, token: str | None = None) -> Bot:
         session=session,
         default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True),
     )
+    bot.session.middleware(AnswerInWebhookReply())  # first: a kept answer makes no request
     bot.session.middleware(KeepAnswerTypes())
     bot.session.middleware(CommitBeforeSending())
     bot.session.middleware(UnchangedEditIsDone())

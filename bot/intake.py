@@ -9,7 +9,8 @@ acknowledged is done, and what was not will come again after a crash or a stop.
   down rather than a queue growing in memory), a chat's updates one after the other in the
   order they came, different chats in parallel. The only waits are on a chat's own earlier
   update and on a free slot: no two users wait on each other.
-- `webhook_handler` answers Telegram's POST: 200 once handled, 400 for a body that is not an
+- `webhook_handler` answers Telegram's POST: 200 once handled (with the button's answer, if the
+  update pressed one: bot.webhook_reply), 400 for a body that is not an
   update (Telegram would retry it forever), 503 while stopping (Telegram retries it, on the
   next process), 500 when handling failed (Telegram retries it).
 - `Poller` long-polls getUpdates and confirms a batch's offset only when every update of the
@@ -29,6 +30,8 @@ from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, Telegra
 from aiogram.types import Update
 from aiohttp import web
 from pydantic import ValidationError
+
+from bot.webhook_reply import payload, slot_for_update
 
 log = logging.getLogger(__name__)
 
@@ -127,11 +130,14 @@ def webhook_handler(
         update = parse_update(await request.read(), runner.bot)
         if update is None:
             return web.Response(status=400)
-        try:
-            await runner.feed(update)
-        except Exception:
-            log.exception("update %s failed; Telegram will send it again", update.update_id)
-            return web.Response(status=500)
+        with slot_for_update() as slot:
+            try:
+                await runner.feed(update)
+            except Exception:
+                log.exception("update %s failed; Telegram will send it again", update.update_id)
+                return web.Response(status=500)
+            if slot.method is not None:  # a button's answer, which Telegram carries out
+                return web.json_response(payload(slot.method))
         return web.Response(status=200)
 
     return handle

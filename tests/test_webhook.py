@@ -19,7 +19,9 @@ from bot.devtools.fakeapi import FakeBotAPI
 from bot.domain.gazetteer import Gazetteer
 from bot.factory import create_bot, create_dispatcher
 from bot.settings import Settings
+from bot.ui.callbacks import RadiusPick
 from storage.db import create_engine, create_sessionmaker
+from storage.repo import users
 from tests.e2e import TOKEN, plain
 from tests.test_shutdown import read_until
 
@@ -30,16 +32,21 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
 def start_update(update_id: int, user_id: int) -> dict[str, Any]:
+    update = text_update(update_id, user_id, "/start")
+    update["message"]["entities"] = [{"type": "bot_command", "offset": 0, "length": 6}]
+    return update
+
+
+def text_update(update_id: int, user_id: int, text: str) -> dict[str, Any]:
     user = {"id": user_id, "is_bot": False, "first_name": "Alice", "language_code": "fr"}
     return {
         "update_id": update_id,
         "message": {
-            "message_id": 1,
+            "message_id": update_id,
             "from": user,
             "chat": {"id": user_id, "type": "private", "first_name": "Alice"},
             "date": 1_790_000_000,
-            "text": "/start",
-            "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+            "text": text,
         },
     }
 
@@ -72,11 +79,13 @@ async def test_update_with_the_secret_is_handled(
     client, fake = webhook
     response = await client.post(HOOK, json=start_update(1, 42), headers={SECRET_HEADER: SECRET})
     assert response.status == 200
-    # A 200 means handled: the replies are at Telegram already, with no waiting.
-    assert [m["text"] for m in fake.sent_to(42)] == [
-        plain(i18n.gettext("start.greeting", locale="fr")),
-        plain(i18n.gettext("place.ask", locale="fr")),
-    ]
+    assert await response.read() == b""  # no button pressed: no method rides on the 200
+    # A 200 means handled: the reply is at Telegram already, with no waiting. One message:
+    # the greeting and the place question, with the place keyboard.
+    greeting = i18n.gettext("start.greeting", locale="fr")
+    place_ask = i18n.gettext("place.ask", locale="fr")
+    assert [m["text"] for m in fake.sent_to(42)] == [plain(f"{greeting}\n\n{place_ask}")]
+    assert fake.reply_keyboards[42]["keyboard"][0][0]["request_location"] is True
 
 
 @pytest.mark.parametrize("headers", [{}, {SECRET_HEADER: "wrong"}, {SECRET_HEADER: ""}])
@@ -91,6 +100,48 @@ async def test_update_without_the_secret_is_rejected(
     await fake.wait_for(lambda: fake.sent_to(42))
     assert fake.sent_to(41) == []
     assert [c for c in fake.calls if c.params.get("chat_id") == 41] == []
+
+
+async def test_a_button_is_answered_in_the_webhook_response(
+    webhook: tuple[TestClient[Any, Any], FakeBotAPI], i18n: I18n, db_url: str
+) -> None:
+    """A press's answerCallbackQuery rides on the 200 for Telegram to carry out (no request of
+    the bot's own), after what the press changed was stored and shown; a stale press's alert
+    too."""
+    client, fake = webhook
+    headers = {SECRET_HEADER: SECRET}
+    for update in (start_update(1, 42), text_update(2, 42, "Saint-Lô")):
+        assert (await client.post(HOOK, json=update, headers=headers)).status == 200
+    [radius_question] = [m for m in fake.sent_to(42) if "r:10" in str(m.get("reply_markup"))]
+    query = fake.callback_query(42, radius_question["message_id"], RadiusPick(km=10).pack())
+    response = await client.post(
+        HOOK, json={"update_id": 3, "callback_query": query}, headers=headers
+    )
+    assert response.status == 200
+    assert await response.json() == {
+        "method": "answerCallbackQuery",
+        "callback_query_id": query["id"],
+        "text": i18n.gettext("radius.saved", locale="fr").format(radius=10),
+    }
+    assert fake.calls_of("answerCallbackQuery") == []
+    nearby = i18n.gettext("nearby.empty", locale="fr").format(radius=10)  # no campaign here
+    assert fake.sent_to(42)[-1]["text"] == plain(nearby)
+    engine = create_engine(db_url)
+    async with create_sessionmaker(engine)() as session:
+        user = await users.get(session, 42)
+        assert user is not None and user.radius_km == 10
+    await engine.dispose()
+
+    stale = fake.callback_query(42, radius_question["message_id"], "r:999", strict=False)
+    response = await client.post(
+        HOOK, json={"update_id": 4, "callback_query": stale}, headers=headers
+    )
+    assert response.status == 200
+    body = await response.json()
+    assert (body["method"], body["callback_query_id"], body["show_alert"]) == (
+        "answerCallbackQuery", stale["id"], True,
+    )  # fmt: skip
+    assert body["text"] == i18n.gettext("stale", locale="fr")
 
 
 async def test_healthz(webhook: tuple[TestClient[Any, Any], FakeBotAPI]) -> None:
