@@ -46,8 +46,7 @@ async def cmd_start(
             await message.answer(_("stale"))
         await ask_place(message, state)
         return
-    await message.answer(_("start.greeting"))
-    await ask_place(message, state)
+    await ask_place(message, state, intro=_("start.greeting"))  # one message, not two
 
 
 HELP_BY_ROLE = (

@@ -20,8 +20,9 @@ async def located_chat(harness: Harness, user_id: int) -> tuple[Chat, dict]:
     chat = harness.chat(user_id)
     await chat.send("/start")
     await chat.send("saint lo")
-    replies = await chat.press(chat.last, "25 km")
-    return chat, replies[-1]
+    question = chat.last
+    assert await chat.press(question, "25 km") == []  # the question becomes the list
+    return chat, chat.message(question["message_id"])
 
 
 async def snapshot(sessionmaker: async_sessionmaker[AsyncSession], user_id: int) -> tuple:

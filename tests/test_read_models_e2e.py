@@ -92,7 +92,10 @@ async def test_a_radius_changed_in_the_bot_applies_at_once(
     await chat.send("/nearby")  # served from the cache
     menu = (await chat.send("/settings"))[-1]
     await chat.press(menu, chat.t("settings.radius"))
-    await chat.press(chat.message(menu["message_id"]), "5 km")
+    assert await chat.press(chat.message(menu["message_id"]), "5 km") == []
+    # The radius question (the settings' message) became the list, at the new radius.
+    edited = chat.message(menu["message_id"])
+    assert edited["text"].startswith(chat.t("nearby.header", radius=5, place="Saint-Lô"))
 
     listing = (await chat.send("/nearby"))[-1]
     assert listing["text"].startswith(chat.t("nearby.header", radius=5, place="Saint-Lô"))

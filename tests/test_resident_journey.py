@@ -68,8 +68,11 @@ async def onboard(
     if pick is not None:
         assert chat.last["text"] == chat.t("place.several", query=place)
         await chat.press(chat.last, pick)
-    replies = await chat.press(chat.last, radius)
-    return replies[-1]
+    question = chat.last
+    assert question["text"] == chat.t("radius.ask")
+    # The pick turns the radius question into the list: no new message.
+    assert await chat.press(question, radius) == []
+    return chat.message(question["message_id"])
 
 
 async def test_journey_in_french(
@@ -79,7 +82,8 @@ async def test_journey_in_french(
     chat = harness.chat(1001, "fr")
 
     replies = await chat.send("/start")
-    assert [m["text"] for m in replies] == [chat.t("start.greeting"), chat.t("place.ask")]
+    # One message: the greeting and the place question, with the place keyboard.
+    assert [m["text"] for m in replies] == [f"{chat.t('start.greeting')}\n\n{chat.t('place.ask')}"]
     assert harness.fake.reply_keyboards[1001]["keyboard"][0][0]["request_location"] is True
 
     replies = await chat.send("ST-LÔ")
@@ -89,8 +93,10 @@ async def test_journey_in_french(
     assert replies[2]["text"] == chat.t("radius.ask")
     assert button_labels(replies[2]) == ["5 km", "10 km", "• 25 km", "50 km"]
 
-    replies = await chat.press(replies[2], "• 25 km")
-    listing = replies[-1]
+    question = replies[2]
+    assert await chat.press(question, "• 25 km") == []  # the question becomes the list
+    assert chat.callback_answers()[-1]["text"] == chat.t("radius.saved", radius=25)
+    listing = chat.message(question["message_id"])
     text = listing["text"]
     assert text.startswith(chat.t("nearby.header", radius=25, place="Saint-Lô"))
     # Nearest first; the ended campaign and the one in Tours are not listed.
@@ -99,6 +105,9 @@ async def test_journey_in_french(
     assert "192\xa0%" in text and "▰▰▰▰▰▰▰▰▰▰" in text
     assert chat.t("time.days_left", n=5, days=5) in text
     assert button_labels(listing)[:2] == ["1", "2"]
+    # The very list /nearby shows: same text, same buttons.
+    nearby = (await chat.send("/nearby"))[-1]
+    assert (nearby["text"], nearby["reply_markup"]) == (text, listing["reply_markup"])
 
     await chat.press(listing, "1")
     card = chat.message(listing["message_id"])
@@ -138,8 +147,8 @@ async def test_journey_in_english(
     await seed_saint_lo(harness, sessionmaker)
     chat = harness.chat(1002, "en")
     replies = await chat.send("/start")
-    assert replies[0]["text"] == chat.t("start.greeting")
-    assert replies[0]["text"] != harness.t("start.greeting", "fr")
+    assert [m["text"] for m in replies] == [f"{chat.t('start.greeting')}\n\n{chat.t('place.ask')}"]
+    assert not replies[0]["text"].startswith(harness.t("start.greeting", "fr"))
     listing = await onboard(chat, "50000", pick="Saint-Lô (50)")
     assert listing["text"].startswith(chat.t("nearby.header", radius=25, place="Saint-Lô"))
     await chat.press(listing, "1")
@@ -164,6 +173,7 @@ async def test_deep_link_opens_card_and_onboards(
     exp3d, *_ = await seed_saint_lo(harness, sessionmaker)
     chat = harness.chat(1003)
     replies = await chat.send(f"/start p_{exp3d}")
+    assert len(replies) == 3  # with a deep link: the greeting, the card, the place question
     assert replies[0]["text"] == chat.t("start.greeting")
     assert replies[1]["text"].startswith("Exp3D")
     assert replies[2]["text"] == chat.t("place.ask")
@@ -229,9 +239,11 @@ async def test_empty_result_offers_a_wider_radius(
     chat = harness.chat(1007)
     listing = await onboard(chat, "37000")
     assert listing["text"] == chat.t("nearby.empty", radius=25)
-    replies = await chat.press(listing, chat.t("nearby.widen", radius=50))
-    assert replies[-1]["text"].startswith(chat.t("nearby.header", radius=50, place="Tours"))
-    assert "Amboise" in replies[-1]["text"]
+    # The empty list is edited into the wider one: no new message.
+    assert await chat.press(listing, chat.t("nearby.widen", radius=50)) == []
+    wider = chat.message(listing["message_id"])
+    assert wider["text"].startswith(chat.t("nearby.header", radius=50, place="Tours"))
+    assert "Amboise" in wider["text"]
 
 
 async def test_pages_and_filters_edit_the_same_message(

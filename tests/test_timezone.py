@@ -44,7 +44,9 @@ async def test_the_resident_journey_and_an_alert_on_reunion_time(
     chat = harness.chat(4001)
     await chat.send("/start")
     await chat.location(*SAINT_LO)
-    listing = (await chat.press(chat.last, "25 km"))[-1]
+    question = chat.last
+    assert await chat.press(question, "25 km") == []  # the question becomes the list
+    listing = chat.message(question["message_id"])
     # 9 days left on Réunion's calendar (23 Nov → 2 Dec); Paris would say 8.
     assert chat.t("time.days_left", n=9, days=9) in plain(listing["text"])
     await chat.press(listing, "1")

@@ -176,17 +176,29 @@ async def on_radius(
     read_models: ReadModels,
     clock: Clock,
 ) -> None:
-    """Resident picks a radius → bot stores it and lists the campaigns within it."""
+    """Resident picks a radius → bot stores it and turns the question into the list of the
+    campaigns within it (one message, not two)."""
     if callback_data.km not in RADII_KM or not isinstance(query.message, Message):
         await query.answer(_("stale"), show_alert=True)
         return
     user.radius_km = callback_data.km
-    await query.answer(_("radius.saved").format(radius=user.radius_km))
-    await query.message.edit_text(_("radius.saved").format(radius=user.radius_km))
+    saved = _("radius.saved").format(radius=user.radius_km)
+    await query.answer(saved)
+    rendered = None
     if user.has_location:
-        await send_list(
-            query.message, session, user, ListState("n"), settings, gazetteer, read_models, clock
+        rendered = await render_list(
+            session,
+            user,
+            ListState("n"),
+            settings=settings,
+            gazetteer=gazetteer,
+            read_models=read_models,
+            now=clock(),
         )
+    if rendered is None:
+        await query.message.edit_text(saved)
+        return
+    await query.message.edit_text(rendered.text, reply_markup=rendered.markup)
 
 
 def create_router() -> Router:

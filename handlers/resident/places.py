@@ -53,9 +53,11 @@ def place_keyboard() -> ReplyKeyboardMarkup:
     )
 
 
-async def ask_place(message: Message, state: FSMContext) -> None:
+async def ask_place(message: Message, state: FSMContext, intro: str | None = None) -> None:
+    """Ask where the resident lives (after `intro`, in the same message, when given)."""
     await state.set_state(Onboarding.place)
-    await message.answer(_("place.ask"), reply_markup=place_keyboard())
+    text = _("place.ask") if intro is None else f"{intro}\n\n{_('place.ask')}"
+    await message.answer(text, reply_markup=place_keyboard())
 
 
 def radius_keyboard(current: int) -> InlineKeyboardMarkup:
