@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.i18n import USER_LOCALE, telegram_language
 from bot.readmodels.sync import ReadModels
-from storage.db import CONNECTED, QUEUED, WROTE
+from storage.db import CHANGED_BEHIND, CONNECTED, QUEUED, WROTE
 from storage.models import User
 from storage.repo import users
 
@@ -134,7 +134,8 @@ class DbSessionMiddleware(BaseMiddleware):
     (CommitBeforeSending) and when the handler returns; rolls back if it raises.
 
     An update that touched no connection (a list served from memory) has nothing to commit.
-    After the commit, the user cache learns the user, or forgets them if anything was written.
+    After the commit, the user cache keeps the user as committed, or forgets them if a statement
+    changed users' rows behind the session's objects (storage.db.CHANGED_BEHIND).
     """
 
     def __init__(
@@ -160,9 +161,11 @@ class DbSessionMiddleware(BaseMiddleware):
                 await session.close()  # an error: roll back and give the connection back
         user = data.get("user")
         if user is not None:
-            if session.info.get(WROTE):
+            changed = session.info.get(CHANGED_BEHIND, ())
+            if "users" in changed or "?" in changed:
                 self.read_models.users.forget([user.id])
-            elif not data.get(FROM_CACHE):
+            elif not data.get(FROM_CACHE) or session.info.get(WROTE):
+                # As committed: what the update wrote of the user went through this object.
                 self.read_models.users.remember(user)
         return result
 

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event
+from sqlalchemy import event, inspect
 from sqlalchemy.dialects.sqlite.aiosqlite import SQLiteDialect_aiosqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
@@ -29,6 +29,10 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 CONNECTED = "connected"
 WROTE = "wrote"
 QUEUED = "queued"
+# The tables whose existing rows the session changed other than through its objects (an UPDATE
+# or DELETE statement) or deleted objects of: copies of such rows kept elsewhere may be stale.
+# Rows changed through the session's objects are what those objects now hold.
+CHANGED_BEHIND = "changed_behind"
 
 
 @event.listens_for(Session, "after_begin")
@@ -39,12 +43,19 @@ def _note_connection(session: Session, _transaction: SessionTransaction, _conn: 
 @event.listens_for(Session, "after_flush")
 def _note_flush(session: Session, _context: Any) -> None:
     session.info[WROTE] = True
+    if session.deleted:
+        tables = session.info.setdefault(CHANGED_BEHIND, set())
+        tables.update(inspect(row).mapper.local_table.name for row in session.deleted)
 
 
 @event.listens_for(Session, "do_orm_execute")
 def _note_statement(state: ORMExecuteState) -> None:
     if state.is_insert or state.is_update or state.is_delete:
         state.session.info[WROTE] = True
+    if state.is_update or state.is_delete:
+        table = getattr(state.statement, "table", None)
+        name = getattr(table, "name", "?")  # "?": a statement whose table is not told
+        state.session.info.setdefault(CHANGED_BEHIND, set()).add(name)
 
 
 BUSY_TIMEOUT = 5.0  # seconds a SQLite write waits for its turn, then for the file's lock

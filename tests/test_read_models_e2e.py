@@ -64,6 +64,28 @@ async def test_a_returning_resident_lists_without_a_query(
         assert seen == []
 
 
+async def test_a_residents_own_writes_leave_them_in_memory(
+    bot: Harness, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    """The place and radius just written are kept as committed: the next /nearby lists at that
+    radius around that place, and reads no user unless a look for changes came in between."""
+    await seed_saint_lo(bot, sessionmaker)
+    chat = bot.chat(2007)
+    await onboard(chat, radius="10 km")
+    cache = bot.dp["read_models"].users
+    assert 2007 in cache
+    async with sessionmaker() as session:
+        kept = cache.attach(session, 2007)
+        assert kept is not None and (kept.radius_km, kept.commune_insee) == (10, "50502")
+    with statements() as seen:
+        listing = (await chat.send("/nearby"))[-1]
+    assert listing["text"].startswith(chat.t("nearby.header", radius=10, place="Saint-Lô"))
+    assert "Exp3D" in listing["text"]
+    if bot.settings.read_model_max_age > 0:  # checked at every update, the look for changes
+        # forgets whoever was written since the last look, this process's own writes included
+        assert not any(sql.startswith("SELECT users.id, users.") for sql in seen), seen
+
+
 async def test_forgotten_resident_is_not_served_from_memory(
     bot: Harness, sessionmaker: async_sessionmaker[AsyncSession]
 ) -> None:

@@ -1,6 +1,7 @@
 """Recently seen users' rows in memory, so that an update needs no SELECT to know its user.
 
-An entry is dropped when an update writes anything (the user may have changed), and when the
+After an update, the entry is what the update committed through its `User` object; it is dropped
+when a statement changed users' rows behind the objects (an UPDATE or DELETE), and when the
 database's revisions say another process wrote the user (bot.readmodels.sync). What is handed to a
 handler is a fresh `User` attached to the update's session: changes to it are saved as usual.
 On SQLite, a user not in memory is read by key on the event loop (storage.sqlite_reads).
@@ -73,6 +74,11 @@ class UserCache:
         return self.attach(session, user_id), True
 
     def remember(self, user: User) -> None:
+        """Keep the user's values as the object holds them (forgotten if some are not loaded:
+        reading them here would query the database)."""
+        if inspect(user).unloaded.intersection(KEYS):
+            self.forget([user.id])
+            return
         self._keep(user.id, tuple([getattr(user, key) for key in KEYS]))
 
     def _keep(self, user_id: int, values: tuple[Any, ...]) -> None:
