@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.i18n import USER_LOCALE, telegram_language
 from bot.readmodels.sync import ReadModels
-from storage.db import CHANGED_BEHIND, CONNECTED, QUEUED, WROTE
+from storage.db import CONNECTED, QUEUED, WROTE, changed_behind
 from storage.models import User
 from storage.repo import users
 
@@ -135,7 +135,7 @@ class DbSessionMiddleware(BaseMiddleware):
 
     An update that touched no connection (a list served from memory) has nothing to commit.
     After the commit, the user cache keeps the user as committed, or forgets them if a statement
-    changed users' rows behind the session's objects (storage.db.CHANGED_BEHIND).
+    changed users' rows behind the session's objects (storage.db.changed_behind).
     """
 
     def __init__(
@@ -161,8 +161,7 @@ class DbSessionMiddleware(BaseMiddleware):
                 await session.close()  # an error: roll back and give the connection back
         user = data.get("user")
         if user is not None:
-            changed = session.info.get(CHANGED_BEHIND, ())
-            if "users" in changed or "?" in changed:
+            if changed_behind(session, User.__tablename__):
                 self.read_models.users.forget([user.id])
             elif not data.get(FROM_CACHE) or session.info.get(WROTE):
                 # As committed: what the update wrote of the user went through this object.

@@ -33,6 +33,7 @@ QUEUED = "queued"
 # or DELETE statement) or deleted objects of: copies of such rows kept elsewhere may be stale.
 # Rows changed through the session's objects are what those objects now hold.
 CHANGED_BEHIND = "changed_behind"
+UNTOLD = "?"  # in CHANGED_BEHIND: a statement whose table is not told
 
 
 @event.listens_for(Session, "after_begin")
@@ -54,8 +55,15 @@ def _note_statement(state: ORMExecuteState) -> None:
         state.session.info[WROTE] = True
     if state.is_update or state.is_delete:
         table = getattr(state.statement, "table", None)
-        name = getattr(table, "name", "?")  # "?": a statement whose table is not told
+        name = getattr(table, "name", UNTOLD)
         state.session.info.setdefault(CHANGED_BEHIND, set()).add(name)
+
+
+def changed_behind(session: Session | AsyncSession, table: str) -> bool:
+    """The session changed rows of `table` other than through its objects (or may have: a
+    statement whose table is not told counts for every table)."""
+    changed = session.info.get(CHANGED_BEHIND, ())
+    return table in changed or UNTOLD in changed
 
 
 BUSY_TIMEOUT = 5.0  # seconds a SQLite write waits for its turn, then for the file's lock

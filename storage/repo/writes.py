@@ -15,14 +15,20 @@ async def insert_or_ignore(
     session: AsyncSession, model: type, keys: list[InstrumentedAttribute[Any]], **values: Any
 ) -> bool:
     """INSERT … ON CONFLICT (keys) DO NOTHING; True if the row was inserted."""
-    statement = _insert(session, model).values(**values).on_conflict_do_nothing(index_elements=keys)
+    statement = _insert_ignoring(session, model, keys, values)
     return updated(await session.execute(statement)) > 0
 
 
-def _insert(session: AsyncSession, model: type) -> Any:
-    """The dialect's INSERT, the one with ON CONFLICT."""
+def _insert_ignoring(
+    session: AsyncSession,
+    model: type,
+    keys: list[InstrumentedAttribute[Any]],
+    values: dict[str, Any],
+) -> Any:
+    """The dialect's INSERT … ON CONFLICT (keys) DO NOTHING."""
     dialect = session.bind.dialect.name if session.bind else "sqlite"
-    return (pg_insert if dialect == "postgresql" else sqlite_insert)(model)
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return insert(model).values(**values).on_conflict_do_nothing(index_elements=keys)
 
 
 async def insert_or_ignore_returning(
@@ -30,8 +36,8 @@ async def insert_or_ignore_returning(
 ) -> M | None:
     """INSERT … ON CONFLICT (keys) DO NOTHING RETURNING the row, as an object of `session`;
     None if the row was already there (one statement either way)."""
-    statement = _insert(session, model).values(**values).on_conflict_do_nothing(index_elements=keys)
-    return (await session.scalars(statement.returning(model))).first()
+    statement = _insert_ignoring(session, model, keys, values).returning(model)
+    return (await session.scalars(statement)).first()
 
 
 def updated(result: Result[Any]) -> int:
